@@ -1,0 +1,28 @@
+# The Maillage API (GraphQL, /healthz, web pages) as docker-compose.yml runs it.
+# Neo4j runs in its own container; nothing here provisions a database.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# The project metadata (README.md only if there is one), then the packages it ships.
+COPY pyproject.toml README.md* ./
+COPY server/ server/
+COPY schema/ schema/
+COPY graph/ graph/
+COPY analytics/ analytics/
+COPY simulator/ simulator/
+RUN pip install . \
+    && rm -rf build ./*.egg-info
+
+# Run as an unprivileged user with a fixed id (Kubernetes' runAsNonRoot can check it).
+RUN groupadd --gid 10001 maillage \
+    && useradd --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin maillage
+USER 10001:10001
+
+EXPOSE 8000
+CMD ["maillage", "serve", "--host", "0.0.0.0", "--port", "8000"]

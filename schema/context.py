@@ -1,0 +1,40 @@
+"""What every resolver receives: the caller, the database and per-request loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.types import Info as StrawberryInfo
+
+from graph.db import Database
+from graph.errors import Unauthenticated
+from graph.identity import Principal
+from schema.loaders import Loaders
+from server.settings import Settings
+
+__all__ = ["Context", "Info"]
+
+
+@dataclass
+class Context:
+    db: Database
+    settings: Settings
+    request_id: str
+    principal: Principal | None
+    loaders: Loaders = field(init=False)
+    request: Any = None
+    response: Any = None
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db)
+
+    @property
+    def caller(self) -> Principal:
+        """The authenticated principal; the HTTP edge already refused anonymous calls."""
+        if self.principal is None:
+            raise Unauthenticated("Send an API token as 'Authorization: Bearer <token>'.")
+        return self.principal
+
+
+Info = StrawberryInfo[Context, None]

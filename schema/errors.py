@@ -1,0 +1,51 @@
+"""Errors at the GraphQL edge: expected ones keep their code, the rest are masked.
+
+A :class:`~graph.errors.MaillageError` reaches the client with its message
+and ``extensions.code``. Anything else is a bug: it is logged with its
+traceback and the client sees a generic message with the request id, so
+support can find the log line without the client learning internals.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from graphql.error import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from graph.errors import MaillageError
+
+__all__ = ["MaskUnexpectedErrors"]
+
+log = logging.getLogger("maillage.errors")
+
+
+def _expected(error: GraphQLError) -> bool:
+    # Syntax and validation errors have no original error: they are the
+    # client's to fix and carry no internals.
+    return error.original_error is None or isinstance(error.original_error, MaillageError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: not _expected(error))
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", None)
+        original = error.original_error
+        log.error(
+            "unexpected error in %s",
+            ".".join(str(p) for p in error.path or []) or "operation",
+            exc_info=(type(original), original, original.__traceback__) if original else None,
+            extra={"request_id": request_id},
+        )
+        return GraphQLError(
+            message=f"Unexpected error. Quote request id {request_id} to support.",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )

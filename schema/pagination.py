@@ -1,0 +1,90 @@
+"""Relay-style connections with a maximum page size.
+
+Cursors are opaque (base64 of an offset). Offsets suit the directory's
+ordered, slowly changing lists; the total is counted in the same query.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+import strawberry
+
+from graph.errors import BadUserInput
+
+__all__ = ["Connection", "Edge", "PageInfo", "page_window", "to_connection"]
+
+T = TypeVar("T")
+Row = TypeVar("Row")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int
+
+    @strawberry.field
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def _encode(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def _decode(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        offset = int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise BadUserInput("after is not a cursor this API gave out.", field="after") from None
+    if kind != "o" or offset < 0:
+        raise BadUserInput("after is not a cursor this API gave out.", field="after")
+    return offset
+
+
+def page_window(first: int | None, after: str | None, max_page_size: int) -> tuple[int, int]:
+    """``(skip, limit)`` for a request; refuses page sizes over the maximum."""
+    size = max_page_size if first is None else first
+    if size < 0:
+        raise BadUserInput("first must not be negative.", field="first")
+    if size > max_page_size:
+        raise BadUserInput(
+            f"first is {size}; the largest page is {max_page_size}. Page with after.",
+            field="first",
+        )
+    skip = 0 if after is None else _decode(after) + 1
+    return skip, size
+
+
+def to_connection(
+    rows: Sequence[Row], total: int, skip: int, make: Callable[[Row], T]
+) -> Connection[T]:
+    edges = [Edge(cursor=_encode(skip + i), node=make(row)) for i, row in enumerate(rows)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=skip + len(rows) < total,
+            has_previous_page=skip > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )

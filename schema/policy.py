@@ -1,0 +1,112 @@
+"""Who may do what: one table, read by every resolver.
+
+Each operation maps to the grants that allow it. A grant is a role and the
+scope it must hold over the target:
+
+- ``PLATFORM_ADMIN``: anything, anywhere.
+- ``ORG_ADMIN@org`` / ``ORG_STAFF@org``: that role (admin implies staff) in
+  one of the target's organizations.
+- ``COORDINATOR@network`` / ``RESEARCHER@network``: that role in one of the
+  target's networks.
+- ``COORDINATOR@any`` / ``ORG_STAFF@any``: that role somewhere.
+- ``SELF``: the target is the caller's own user.
+- ``AUTHENTICATED``: any caller with a valid token.
+
+Resolvers gather the target's :class:`Scope` (its organizations, networks,
+user) and call :func:`require`; they never test roles themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graph.errors import Forbidden
+from graph.identity import Principal
+
+__all__ = ["RULES", "Scope", "allowed", "require"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an operation touches: the organizations, networks or user it concerns."""
+
+    organizations: frozenset[str] = frozenset()
+    networks: frozenset[str] = frozenset()
+    user_id: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        organizations: list[str] | tuple[str, ...] | frozenset[str] = (),
+        networks: list[str] | tuple[str, ...] | frozenset[str] = (),
+        user_id: str | None = None,
+    ) -> Scope:
+        return cls(frozenset(organizations), frozenset(networks), user_id)
+
+
+ANYONE = Scope()
+
+# operation -> grants. The table a reviewer reads.
+RULES: dict[str, frozenset[str]] = {
+    # directory reads: every authenticated role (DESIGN.md §5)
+    "directory.read": frozenset({"AUTHENTICATED"}),
+    # directory writes
+    "organization.create": frozenset({"PLATFORM_ADMIN"}),
+    "organization.update": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),
+    "organization.deactivate": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),
+    "service.create": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),
+    "service.update": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),
+    # front-line staff know first when a service fills up
+    "service.setAvailability": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org", "ORG_STAFF@org"}),
+    "network.create": frozenset({"PLATFORM_ADMIN"}),
+    "network.manageMembers": frozenset({"PLATFORM_ADMIN", "COORDINATOR@network"}),
+    "partnership.declare": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org", "COORDINATOR@network"}),
+    "partnership.end": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org", "COORDINATOR@network"}),
+    "territory.create": frozenset({"PLATFORM_ADMIN", "COORDINATOR@any"}),
+    "place.create": frozenset({"PLATFORM_ADMIN", "COORDINATOR@any", "ORG_STAFF@any"}),
+    # identity
+    "user.create": frozenset({"PLATFORM_ADMIN"}),
+    "user.assignOrganizationRole": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),
+    "user.assignNetworkRole": frozenset({"PLATFORM_ADMIN"}),
+    "token.create": frozenset({"PLATFORM_ADMIN", "SELF"}),
+    "token.revoke": frozenset({"PLATFORM_ADMIN", "SELF"}),
+    "token.list": frozenset({"PLATFORM_ADMIN", "SELF"}),
+}
+
+
+def _holds(principal: Principal, grant: str, scope: Scope) -> bool:
+    if grant == "AUTHENTICATED":
+        return True
+    if grant == "PLATFORM_ADMIN":
+        return principal.platform_admin
+    if grant == "SELF":
+        return scope.user_id is not None and scope.user_id == principal.user_id
+    role, _, where = grant.partition("@")
+    if role in {"ORG_ADMIN", "ORG_STAFF"}:
+        orgs = {
+            org
+            for org, held in principal.org_roles.items()
+            if held == role or (role == "ORG_STAFF" and held == "ORG_ADMIN")
+        }
+        return bool(orgs) if where == "any" else bool(orgs & scope.organizations)
+    if role == "COORDINATOR":
+        held_networks = principal.coordinates
+    elif role == "RESEARCHER":
+        held_networks = principal.studies
+    else:
+        raise ValueError(f"unknown grant {grant!r} in policy table")
+    return bool(held_networks) if where == "any" else bool(held_networks & scope.networks)
+
+
+def allowed(principal: Principal, operation: str, scope: Scope = ANYONE) -> bool:
+    """Whether ``principal`` may perform ``operation`` on ``scope``."""
+    grants = RULES.get(operation)
+    if grants is None:
+        raise KeyError(f"operation {operation!r} is not in the policy table")
+    return any(_holds(principal, grant, scope) for grant in grants)
+
+
+def require(principal: Principal, operation: str, scope: Scope = ANYONE) -> None:
+    """Raise :class:`Forbidden` unless :func:`allowed`."""
+    if not allowed(principal, operation, scope):
+        raise Forbidden(f"Your roles do not allow {operation} here.", operation=operation)

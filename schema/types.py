@@ -1,0 +1,255 @@
+"""GraphQL types of the directory: organizations, services, networks, places, needs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+
+from graph import vocabulary as v
+from schema.context import Info
+
+__all__ = [
+    "Membership",
+    "Need",
+    "Network",
+    "Organization",
+    "Partnership",
+    "Place",
+    "Service",
+    "Territory",
+    "native",
+]
+
+OrganizationKind = strawberry.enum(v.OrganizationKind, description="Kind of organization.")
+Availability = strawberry.enum(v.Availability, description="Whether a service has room.")
+PlaceKind = strawberry.enum(v.PlaceKind, description="Kind of outreach place.")
+PartnershipKind = strawberry.enum(v.PartnershipKind, description="Kind of declared partnership.")
+OrgRole = strawberry.enum(v.OrgRole, description="A user's role in an organization.")
+
+
+def native(value: Any) -> Any:
+    """Neo4j temporal values to Python ones (``to_native``); others unchanged."""
+    to_native = getattr(value, "to_native", None)
+    return to_native() if callable(to_native) else value
+
+
+@strawberry.type(description="A term of the need taxonomy, labelled in French and English.")
+class Need:
+    id: strawberry.ID
+    code: str
+    label_fr: str
+    label_en: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Need:
+        return cls(id=row["id"], code=row["code"], label_fr=row["labelFr"],
+                   label_en=row["labelEn"])
+
+
+@strawberry.type(description="A neighbourhood or local service area.")
+class Territory:
+    id: strawberry.ID
+    code: str
+    name: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Territory:
+        return cls(id=row["id"], code=row["code"], name=row["name"])
+
+
+@strawberry.type(description="A place where outreach workers meet families.")
+class Place:
+    id: strawberry.ID
+    name: str
+    kind: PlaceKind
+    territory_id: strawberry.ID | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Place:
+        return cls(id=row["id"], name=row["name"], kind=v.PlaceKind(row["kind"]),
+                   territory_id=row.get("territoryId"))
+
+
+@strawberry.type(description="A dated change of a service's availability.")
+class AvailabilityChange:
+    availability: Availability
+    at: datetime
+
+
+@strawberry.type
+class Service:
+    id: strawberry.ID
+    name: str
+    description: str | None
+    eligibility: str | None
+    languages: list[str]
+    availability: Availability
+    availability_changed_at: datetime | None
+    created_at: datetime
+    organization_id: strawberry.ID
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Service:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            description=row.get("description"),
+            eligibility=row.get("eligibility"),
+            languages=list(row.get("languages") or []),
+            availability=v.Availability(row["availability"]),
+            availability_changed_at=native(row.get("availabilityChangedAt")),
+            created_at=native(row["createdAt"]),
+            organization_id=row["organizationId"],
+        )
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization | None:
+        row = await info.context.loaders.organization.load(str(self.organization_id))
+        return None if row is None else Organization.from_row(row)
+
+    @strawberry.field
+    async def needs(self, info: Info) -> list[Need]:
+        rows = await info.context.loaders.needs_of_service.load(str(self.id))
+        return [Need.from_row(r) for r in rows]
+
+    @strawberry.field
+    async def territories(self, info: Info) -> list[Territory]:
+        rows = await info.context.loaders.territories_of_service.load(str(self.id))
+        return [Territory.from_row(r) for r in rows]
+
+    @strawberry.field(description="Every availability change, oldest first.")
+    async def availability_history(self, info: Info) -> list[AvailabilityChange]:
+        rows = await info.context.loaders.availability_history.load(str(self.id))
+        return [
+            AvailabilityChange(availability=v.Availability(r["availability"]), at=native(r["at"]))
+            for r in rows
+        ]
+
+
+@strawberry.type(description="An organization's membership of a network, with its dates.")
+class Membership:
+    organization_id: strawberry.ID
+    network_id: strawberry.ID
+    since: date
+    until: date | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Membership:
+        return cls(organization_id=row["organizationId"], network_id=row["networkId"],
+                   since=native(row["since"]), until=native(row.get("until")))
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization | None:
+        row = await info.context.loaders.organization.load(str(self.organization_id))
+        return None if row is None else Organization.from_row(row)
+
+    @strawberry.field
+    async def network(self, info: Info) -> Network | None:
+        row = await info.context.loaders.network.load(str(self.network_id))
+        return None if row is None else Network.from_row(row)
+
+
+@strawberry.type(description="A partnership declared between two organizations.")
+class Partnership:
+    id: strawberry.ID
+    source_id: strawberry.ID
+    target_id: strawberry.ID
+    kind: PartnershipKind
+    since: date
+    until: date | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Partnership:
+        return cls(id=row["id"], source_id=row["sourceId"], target_id=row["targetId"],
+                   kind=v.PartnershipKind(row["kind"]), since=native(row["since"]),
+                   until=native(row.get("until")))
+
+    @strawberry.field
+    async def source(self, info: Info) -> Organization | None:
+        row = await info.context.loaders.organization.load(str(self.source_id))
+        return None if row is None else Organization.from_row(row)
+
+    @strawberry.field
+    async def target(self, info: Info) -> Organization | None:
+        row = await info.context.loaders.organization.load(str(self.target_id))
+        return None if row is None else Organization.from_row(row)
+
+
+@strawberry.type
+class Organization:
+    id: strawberry.ID
+    name: str
+    kind: OrganizationKind
+    description: str | None
+    email: str | None
+    phone: str | None
+    website: str | None
+    languages: list[str]
+    active: bool
+    territory_id: strawberry.ID | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Organization:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            kind=v.OrganizationKind(row["kind"]),
+            description=row.get("description"),
+            email=row.get("email"),
+            phone=row.get("phone"),
+            website=row.get("website"),
+            languages=list(row.get("languages") or []),
+            active=bool(row.get("active", True)),
+            territory_id=row.get("territoryId"),
+            created_at=native(row["createdAt"]),
+        )
+
+    @strawberry.field(description="Services offered, OPEN first.")
+    async def services(self, info: Info) -> list[Service]:
+        rows = await info.context.loaders.services_of_organization.load(str(self.id))
+        return [Service.from_row(r) for r in rows]
+
+    @strawberry.field
+    async def memberships(self, info: Info) -> list[Membership]:
+        rows = await info.context.loaders.memberships_of_organization.load(str(self.id))
+        return [Membership.from_row(r) for r in rows]
+
+
+@strawberry.type(description="A coordinated territory or table de concertation.")
+class Network:
+    id: strawberry.ID
+    name: str
+    territory_codes: list[str]
+    ack_delay_hours: int
+    retention_days: int
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Network:
+        return cls(id=row["id"], name=row["name"],
+                   territory_codes=list(row.get("territoryCodes") or []),
+                   ack_delay_hours=int(row.get("ackDelayHours") or 72),
+                   retention_days=int(row.get("retentionDays") or 90))
+
+    @strawberry.field(description="Memberships, current and past, newest first.")
+    async def members(self, info: Info, current_only: bool = False) -> list[Membership]:
+        rows = await info.context.loaders.members_of_network.load(str(self.id))
+        memberships = [Membership.from_row(r) for r in rows]
+        if current_only:
+            today = date.today()
+            memberships = [m for m in memberships if m.until is None or m.until >= today]
+        return memberships
+
+    @strawberry.field(description="Partnerships declared between members.")
+    async def partnerships(self, info: Info) -> list[Partnership]:
+        rows = await info.context.loaders.partnerships_of_network.load(str(self.id))
+        return [Partnership.from_row(r) for r in rows]
+
+
+@strawberry.type(description="A code of a controlled vocabulary with its labels.")
+class VocabularyTerm:
+    code: str
+    label_fr: str
+    label_en: str

@@ -1,0 +1,128 @@
+"""The composition root: ``create_app(settings)`` wires everything, once.
+
+The Neo4j driver opens in the lifespan and closes with it; nothing connects
+at import time. Routes: ``/graphql`` (GraphiQL in development), ``/healthz``
+(the process is alive) and ``/readyz`` (Neo4j answers and migrations are
+applied).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from graph import migrations
+from graph.db import Database, open_database
+from graph.identity import Principal
+from schema import build_schema
+from schema.context import Context
+from server.auth import BearerAuthMiddleware
+from server.middleware import RequestIdMiddleware
+from server.settings import Settings
+
+__all__ = ["MaillageGraphQL", "create_app"]
+
+log = logging.getLogger("maillage.app")
+
+
+class MaillageGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI view with Maillage's context."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            build_schema(production=not settings.development),
+            graphql_ide="graphiql" if settings.development else None,
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
+        self.settings = settings
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket | None = None
+    ) -> Context:
+        state = request.app.state
+        principal: Principal | None = getattr(request.state, "principal", None)
+        return Context(
+            db=state.db,
+            settings=self.settings,
+            request_id=getattr(request.state, "request_id", "-"),
+            principal=principal,
+            request=request,
+            response=response,
+        )
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    db: Database = request.app.state.db
+    try:
+        todo = await asyncio.wait_for(migrations.pending(db), timeout=5)
+    except Exception as exc:  # any failure to reach Neo4j means "not ready"
+        log.warning("readiness check failed: %s", type(exc).__name__)
+        return JSONResponse(
+            {"status": "unavailable", "reason": f"Neo4j is not reachable ({type(exc).__name__})."},
+            status_code=503,
+        )
+    if todo:
+        versions = ", ".join(str(m.version) for m in todo)
+        return JSONResponse(
+            {"status": "unavailable", "reason": f"Migrations {versions} are not applied; "
+             "run `maillage migrate`."},
+            status_code=503,
+        )
+    return JSONResponse({"status": "ready"})
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the ASGI app from ``settings`` (default: from the environment)."""
+    settings = settings or Settings.from_env()
+    graphql = MaillageGraphQL(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = open_database(
+            settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
+            settings.neo4j_database,
+        )
+        app.state.db = db
+        try:
+            if settings.apply_migrations_on_start:
+                applied = await migrations.migrate(db)
+                if applied:
+                    log.info("migrations applied", extra={"versions": [m.version for m in applied]})
+            yield
+        finally:
+            await db.close()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_middleware(BearerAuthMiddleware, settings=settings)
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+def app_factory() -> Any:
+    """For ``uvicorn --factory server.app:app_factory``."""
+    return create_app()

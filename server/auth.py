@@ -1,0 +1,95 @@
+"""Bearer-token authentication at the HTTP edge.
+
+``/graphql`` needs ``Authorization: Bearer <token>``: no token, or an unknown
+or revoked one, is a 401 before any GraphQL work. What the token may do is
+decided later, per operation, by ``schema/policy.py``. In development the
+GraphiQL page itself (a GET for HTML) is served without a token; the queries
+it sends still need one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from graph import identity
+from graph.db import Database
+from graph.identity import Principal
+from server.settings import Settings
+
+__all__ = ["BearerAuthMiddleware", "principal_from_header"]
+
+log = logging.getLogger("maillage.auth")
+TOUCH_EVERY_SECONDS = 60.0
+
+
+async def principal_from_header(db: Database, header: str | None) -> Principal | None:
+    """The principal for an ``Authorization`` header value, or None."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return await identity.principal_for_token(db, token.strip())
+
+
+class BearerAuthMiddleware:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self._touched: dict[str, float] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/graphql":
+            # WebSockets authenticate in connection_init (see schema subscriptions).
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        if (
+            self.settings.development
+            and request.method == "GET"
+            and "text/html" in request.headers.get("accept", "")
+        ):
+            await self.app(scope, receive, send)
+            return
+        db: Database = request.app.state.db
+        principal = await principal_from_header(db, request.headers.get("authorization"))
+        if principal is None:
+            missing = not request.headers.get("authorization")
+            response = JSONResponse(
+                {
+                    "errors": [
+                        {
+                            "message": "Send an API token as 'Authorization: Bearer <token>'."
+                            if missing
+                            else "This API token is unknown or revoked.",
+                            "extensions": {"code": "UNAUTHENTICATED"},
+                        }
+                    ]
+                },
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="maillage"'},
+            )
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self._touch(db, principal)
+        await self.app(scope, receive, send)
+
+    async def _touch(self, db: Database, principal: Principal) -> None:
+        # lastUsedAt is a write: record it at most once a minute per token and process.
+        token_id = principal.token_id
+        if token_id is None:
+            return
+        now = time.monotonic()
+        if now - self._touched.get(token_id, -TOUCH_EVERY_SECONDS) < TOUCH_EVERY_SECONDS:
+            return
+        self._touched[token_id] = now
+        try:
+            await identity.touch_token(db, token_id)
+        except Exception:  # a failed bookkeeping write must not fail the request
+            log.warning("could not record token use", extra={"token_id": token_id})

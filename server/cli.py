@@ -1,0 +1,229 @@
+"""``maillage``: one command line for serving, the local Neo4j, migrating, importing, exporting.
+
+Every sub-command reads the same settings as the server (environment
+variables, see the README). Errors print one clear line and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from graph import demo, identity, migrations
+from graph import neo4j_server as local
+from graph.db import Database, open_database
+from graph.errors import MaillageError
+from server.settings import ConfigurationError, Settings
+
+__all__ = ["main"]
+
+T = TypeVar("T")
+
+
+def _local_server(settings: Settings) -> local.LocalNeo4j:
+    return local.LocalNeo4j(
+        home=settings.neo4j_home,
+        lib=settings.neo4j_lib,
+        port=settings.neo4j_bolt_port,
+        user=settings.neo4j_user,
+        password=settings.neo4j_password,
+    )
+
+
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = open_database(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
+                           settings.neo4j_database)
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
+def cmd_neo4j(settings: Settings, args: argparse.Namespace) -> int:
+    server = _local_server(settings)
+    if args.action == "start":
+        downloaded = local.fetch_jars(server.lib)
+        if downloaded:
+            print(f"fetched Neo4j {local.NEO4J_VERSION} jars into {server.lib}")
+        seconds = local.start(server, timeout=args.timeout)
+        if seconds == 0.0:
+            print(f"Neo4j already running on {server.uri}")
+        else:
+            print(f"Neo4j {local.NEO4J_VERSION} ready on {server.uri} in {seconds:.1f} s")
+    elif args.action == "stop":
+        print("Neo4j stopped" if local.stop(server) else "Neo4j was not running")
+    else:
+        state = local.status(server)
+        print(f"Neo4j {state} ({server.uri}, home {server.home})")
+        return 0 if state == "running" else 3
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    applied = _with_db(settings, migrations.migrate)
+    if applied:
+        for m in applied:
+            print(f"applied migration {m.version}: {m.name}")
+    else:
+        print("schema is up to date")
+    return 0
+
+
+def _demo_tokens_file(settings: Settings) -> Path:
+    return settings.neo4j_home.parent / "demo-tokens.json"
+
+
+async def _load_demo(db: Database, tokens_file: Path) -> dict[str, str]:
+    await migrations.migrate(db)
+    await demo.load_demo_directory(db)
+    users = await demo.ensure_demo_users(db)
+    known: dict[str, str] = {}
+    if tokens_file.exists():
+        known = json.loads(tokens_file.read_text())
+    tokens: dict[str, str] = {}
+    for key, user in users.items():
+        secret = known.get(key)
+        if secret is None or await identity.principal_for_token(db, secret) is None:
+            secret, _ = await identity.create_token(db, user_id=user["id"], label="demo")
+        tokens[key] = secret
+    tokens_file.parent.mkdir(parents=True, exist_ok=True)
+    tokens_file.write_text(json.dumps(tokens, indent=2))
+    tokens_file.chmod(0o600)
+    return tokens
+
+
+def _print_tokens(settings: Settings, tokens: dict[str, str]) -> None:
+    print("\nDemo accounts (tokens kept in " f"{_demo_tokens_file(settings)}):")
+    for key, secret in tokens.items():
+        email, name, org, role = demo.DEMO_USERS[key]
+        where = f" at {org}" if org else ""
+        print(f"  {role:<15} {name}{where}\n      Authorization: Bearer {secret}")
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    tokens = _with_db(settings, lambda db: _load_demo(db, _demo_tokens_file(settings)))
+    _print_tokens(settings, tokens)
+    return 0
+
+
+def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
+    user = _with_db(
+        settings,
+        lambda db: identity.create_user(db, email=args.email, name=args.name,
+                                        platform_admin=args.platform_admin),
+    )
+    print(f"created user {user['id']} <{user['email']}>")
+    return 0
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(db: Database) -> tuple[str, dict[str, Any]]:
+        user = await identity.user_by_email(db, args.user)
+        user_id = user["id"] if user is not None else args.user
+        return await identity.create_token(db, user_id=user_id, label=args.label)
+
+    secret, token = _with_db(settings, work)
+    print(f"token {token['id']} for user {token['userId']} (shown once, keep it safe):")
+    print(secret)
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
+                access_log=False, ws="websockets-sansio")
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """The main job: local Neo4j, migrations, demo network, then serve."""
+    if args.local_neo4j:
+        cmd_neo4j(settings, argparse.Namespace(action="start", timeout=args.timeout))
+    tokens = _with_db(settings, lambda db: _load_demo(db, _demo_tokens_file(settings)))
+    _print_tokens(settings, tokens)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"\nGraphiQL: http://{host}:{port}/graphql   (readiness: /readyz)\n", flush=True)
+    return cmd_serve(settings, args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="maillage", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    neo = sub.add_parser("neo4j", help="provision and run a local Neo4j (no Docker needed)")
+    neo.add_argument("action", choices=["start", "stop", "status"])
+    neo.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for Bolt")
+    neo.set_defaults(func=cmd_neo4j)
+
+    sub.add_parser("migrate", help="apply schema migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("demo", help="load the demo network and accounts, print tokens") \
+        .set_defaults(func=cmd_demo)
+
+    for name, func, helptext in (("serve", cmd_serve, "serve the API"),
+                                 ("run", cmd_run, "local Neo4j + demo + serve")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--host")
+        p.add_argument("--port", type=int)
+        if name == "run":
+            p.add_argument("--no-local-neo4j", dest="local_neo4j", action="store_false",
+                           help="use the Neo4j at NEO4J_URI instead of starting one")
+            p.add_argument("--timeout", type=float, default=180.0)
+        p.set_defaults(func=func)
+
+    user = sub.add_parser("user", help="create a user")
+    user.add_argument("action", choices=["create"])
+    user.add_argument("--email", required=True)
+    user.add_argument("--name", required=True)
+    user.add_argument("--platform-admin", action="store_true")
+    user.set_defaults(func=cmd_user)
+
+    token = sub.add_parser("token", help="create an API token")
+    token.add_argument("action", choices=["create"])
+    token.add_argument("--user", required=True, help="user email or id")
+    token.add_argument("--label")
+    token.set_defaults(func=cmd_token)
+
+    _add_interop(sub)
+    return parser
+
+
+def _add_interop(sub: Any) -> None:
+    from server import interop
+
+    interop.add_commands(sub, _with_db)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return int(args.func(settings, args))
+    except ConfigurationError as exc:
+        print(f"maillage: configuration error: {exc}", file=sys.stderr)
+    except local.Neo4jServerError as exc:
+        print(f"maillage: {exc}", file=sys.stderr)
+    except MaillageError as exc:
+        print(f"maillage: {exc.code}: {exc.message}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The HTTP edge: health, readiness, authentication and request ids."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import Api, World
+
+
+async def test_healthz_answers_without_a_token(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_is_200_when_neo4j_answers_and_migrations_are_applied(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "ready"
+
+
+async def test_graphql_without_a_token_is_401(anonymous: Api) -> None:
+    response = await anonymous.raw("{ needs { code } }")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_graphql_with_an_unknown_token_is_401(client: httpx.AsyncClient) -> None:
+    response = await Api(client, "mlg_not-a-real-token").raw("{ needs { code } }")
+    assert response.status_code == 401
+    assert "unknown or revoked" in response.json()["errors"][0]["message"]
+
+
+async def test_a_revoked_token_is_401(world: World, client: httpx.AsyncClient) -> None:
+    admin = await world.caller("PLATFORM_ADMIN")
+    created = await admin.data(
+        "mutation { createApiToken(label: \"to revoke\") { secret token { id } } }"
+    )
+    secret = created["createApiToken"]["secret"]
+    token_id = created["createApiToken"]["token"]["id"]
+    assert (await Api(client, secret).raw("{ me { roles } }")).status_code == 200
+    await admin.data("mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }",
+                     {"id": token_id})
+    assert (await Api(client, secret).raw("{ me { roles } }")).status_code == 401
+
+
+async def test_every_response_carries_a_request_id(client: httpx.AsyncClient) -> None:
+    first = await client.get("/healthz")
+    second = await client.get("/healthz")
+    assert len(first.headers["x-request-id"]) == 32
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+
+
+async def test_a_sane_incoming_request_id_is_kept(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz", headers={"X-Request-ID": "abc-123-def-456"})
+    assert response.headers["x-request-id"] == "abc-123-def-456"
+
+
+async def test_me_lists_the_callers_roles(world: World) -> None:
+    network = await world.network()
+    org = await world.organization(network)
+    staff = await world.caller("ORG_ADMIN", organization=org)
+    me = (await staff.data("{ me { roles organizationRoles { role organization { name } } } }"))[
+        "me"
+    ]
+    assert me["roles"] == ["ORG_ADMIN"]
+    assert me["organizationRoles"] == [{"role": "ORG_ADMIN", "organization": {"name": org["name"]}}]
