@@ -90,6 +90,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX referral_event_at IF NOT EXISTS FOR (e:ReferralEvent) ON (e.at)",
             "CREATE INDEX audit_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.at)",
             "CREATE INDEX audit_org IF NOT EXISTS FOR (a:AuditEntry) ON (a.organizationId)",
+            "CREATE INDEX referral_closed_at IF NOT EXISTS FOR (r:Referral) ON (r.closedAt)",
+        ),
+    ),
+    Migration(
+        5,
+        "referral event counter (the subscription cursor)",
+        (
+            "CREATE CONSTRAINT event_counter_name IF NOT EXISTS "
+            "FOR (c:EventCounter) REQUIRE c.name IS UNIQUE",
+            "MERGE (c:EventCounter {name: 'referralEvents'}) ON CREATE SET c.value = 0",
         ),
     ),
 )

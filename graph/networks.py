@@ -380,3 +380,13 @@ async def list_needs(db: Database) -> list[dict[str, Any]]:
         "MATCH (n:Need) RETURN n {.id, .code, .labelFr, .labelEn} AS n ORDER BY n.code"
     )
     return [dict(row["n"]) for row in rows]
+
+
+async def places_by_id(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
+    rows = await db.rows(
+        "MATCH (p:Place) WHERE p.id IN $ids "
+        "RETURN p {.id, .name, .kind, territoryId: COLLECT { MATCH (p)-[:IN_TERRITORY]->(t) "
+        "RETURN t.id }[0]} AS p",
+        ids=ids,
+    )
+    return {row["p"]["id"]: dict(row["p"]) for row in rows}

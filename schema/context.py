@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
@@ -25,6 +27,8 @@ class Context:
     loaders: Loaders = field(init=False)
     request: Any = None
     response: Any = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    connection_params: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)

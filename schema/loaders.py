@@ -7,7 +7,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from graph import networks, organizations, services
+from graph import networks, organizations, referrals, services
 from graph.db import Database
 
 __all__ = ["Loaders"]
@@ -47,3 +47,6 @@ class Loaders:
         self.members_of_network = _many(networks.network_members, db)
         self.partnerships_of_network = _many(networks.network_partnerships, db)
         self.memberships_of_organization = _many(networks.organization_memberships, db)
+        self.place = _one(networks.places_by_id, db)
+        self.referral = _one(referrals.referrals_by_id, db)
+        self.events_of_referral = _many(referrals.events_by_referral, db)

@@ -18,6 +18,7 @@ __all__ = ["Connection", "Edge", "PageInfo", "page_window", "to_connection"]
 
 T = TypeVar("T")
 Row = TypeVar("Row")
+_MAX_OFFSET = 2**31
 
 
 @strawberry.type
@@ -55,7 +56,8 @@ def _decode(cursor: str) -> int:
         offset = int(value)
     except (ValueError, UnicodeDecodeError):
         raise BadUserInput("after is not a cursor this API gave out.", field="after") from None
-    if kind != "o" or offset < 0:
+    # The bound keeps a forged offset from overflowing Neo4j's 64-bit integers.
+    if kind != "o" or not 0 <= offset < _MAX_OFFSET:
         raise BadUserInput("after is not a cursor this API gave out.", field="after")
     return offset
 

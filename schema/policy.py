@@ -64,6 +64,15 @@ RULES: dict[str, frozenset[str]] = {
     "partnership.end": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org", "COORDINATOR@network"}),
     "territory.create": frozenset({"PLATFORM_ADMIN", "COORDINATOR@any"}),
     "place.create": frozenset({"PLATFORM_ADMIN", "COORDINATOR@any", "ORG_STAFF@any"}),
+    # referrals (scope: the referral's parties and networks)
+    "referral.send": frozenset({"ORG_STAFF@org"}),
+    "referral.advance": frozenset({"ORG_STAFF@org"}),  # org = the receiver
+    "referral.cancel": frozenset({"ORG_STAFF@org"}),  # org = the sender
+    "referral.note": frozenset({"ORG_STAFF@org"}),  # org = sender or receiver
+    "referral.read": frozenset({"ORG_STAFF@org", "COORDINATOR@network"}),
+    "referral.readPersonal": frozenset({"ORG_STAFF@org"}),  # sender or receiver only
+    "referral.list": frozenset({"ORG_STAFF@org", "COORDINATOR@network"}),
+    "referral.subscribe": frozenset({"ORG_STAFF@org"}),
     # identity
     "user.create": frozenset({"PLATFORM_ADMIN"}),
     "user.assignOrganizationRole": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),

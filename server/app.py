@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -20,14 +21,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
-from graph import migrations
+from graph import migrations, sweep
 from graph.db import Database, open_database
 from graph.identity import Principal
 from schema import build_schema
 from schema.context import Context
-from server.auth import BearerAuthMiddleware
+from server.auth import BearerAuthMiddleware, principal_from_header
 from server.middleware import RequestIdMiddleware
 from server.settings import Settings
 
@@ -39,7 +42,7 @@ log = logging.getLogger("maillage.app")
 class MaillageGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with Maillage's context."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime]) -> None:
         super().__init__(
             build_schema(production=not settings.development),
             graphql_ide="graphiql" if settings.development else None,
@@ -47,6 +50,7 @@ class MaillageGraphQL(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.settings = settings
+        self.clock = clock
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -60,7 +64,20 @@ class MaillageGraphQL(GraphQL[Context, None]):
             principal=principal,
             request=request,
             response=response,
+            clock=self.clock,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate a WebSocket in ``connection_init``: ``{"Authorization": "Bearer …"}``."""
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        if not header and params.get("token"):
+            header = f"Bearer {params['token']}"
+        principal = await principal_from_header(context.db, str(header) if header else None)
+        if principal is None:
+            raise ConnectionRejectionError({"message": "A valid API token is required."})
+        context.principal = principal
+        return UNSET
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -87,10 +104,35 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """Build the ASGI app from ``settings`` (default: from the environment)."""
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _sweep_forever(db: Database, settings: Settings, clock: Callable[[], datetime]) -> None:
+    """Expire and purge periodically; every API process may run it (it is idempotent)."""
+    while True:
+        await asyncio.sleep(settings.sweep_interval_seconds)
+        try:
+            result = await sweep.sweep(db, clock())
+            if result.expired or result.purged:
+                log.info("sweep", extra={"expired": result.expired, "purged": result.purged})
+        except Exception:
+            log.exception("sweep failed; will retry")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    run_sweeper: bool = True,
+) -> Starlette:
+    """Build the ASGI app from ``settings`` (default: from the environment).
+
+    ``clock`` gives "now" to every request (tests move it); ``run_sweeper``
+    starts the periodic expiry and purge task.
+    """
     settings = settings or Settings.from_env()
-    graphql = MaillageGraphQL(settings)
+    graphql = MaillageGraphQL(settings, clock)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -104,7 +146,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 applied = await migrations.migrate(db)
                 if applied:
                     log.info("migrations applied", extra={"versions": [m.version for m in applied]})
-            yield
+            sweeper = (asyncio.create_task(_sweep_forever(db, settings, clock))
+                       if run_sweeper else None)
+            try:
+                yield
+            finally:
+                if sweeper is not None:
+                    sweeper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sweeper
         finally:
             await db.close()
 

@@ -49,6 +49,7 @@ class Settings:
     ack_delay_hours: int = 72
     retention_days: int = 90
     sweep_interval_seconds: float = 300.0
+    event_poll_seconds: float = 0.5
     apply_migrations_on_start: bool = True
 
     @property

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 
 
 from typing import Any
@@ -44,7 +45,10 @@ def neo4j_uri() -> Iterator[tuple[str, str, str]]:
         return
     root = project_root() / ".neo4j"
     server = local.LocalNeo4j(
-        home=root / "test-home", lib=root / "lib", port=TEST_PORT, password=TEST_PASSWORD
+        home=root / ("test-home" if TEST_PORT == 17687 else f"test-home-{TEST_PORT}"),
+        lib=root / "lib",
+        port=TEST_PORT,
+        password=TEST_PASSWORD,
     )
     already = local.status(server) == "running"
     local.start(server, timeout=240)
@@ -67,9 +71,34 @@ def settings(neo4j_uri: tuple[str, str, str]) -> Settings:
     )
 
 
+class MovableClock:
+    """The app's clock: real time plus an offset a test can move (and the fixture resets)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
 @pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[Any]:
-    application = create_app(settings)
+def test_clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def clock(test_clock: MovableClock) -> Iterator[MovableClock]:
+    test_clock.offset = timedelta(0)
+    yield test_clock
+    test_clock.offset = timedelta(0)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, test_clock: MovableClock) -> AsyncIterator[Any]:
+    application = create_app(settings, clock=test_clock, run_sweeper=False)
     async with application.router.lifespan_context(application):
         yield application
 

@@ -1,0 +1,34 @@
+# Maillage — the two commands: `make run` (the API with a local Neo4j and a demo
+# network) and `make test` (sets up and runs the test suite against a real Neo4j).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: setup run test lint stop clean-neo4j
+
+$(BIN)/maillage: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/maillage
+	@command -v java >/dev/null || { echo "Java 17+ is needed to run Neo4j (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@command -v mvn >/dev/null || { echo "Maven is needed to fetch Neo4j (apt-get install maven)"; exit 1; }
+
+run: setup
+	$(BIN)/maillage run
+
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check server schema graph analytics simulator tests benchmarks
+	$(BIN)/mypy
+
+stop:
+	-$(BIN)/maillage neo4j stop
+
+clean-neo4j: stop
+	rm -rf .neo4j/home .neo4j/test-home

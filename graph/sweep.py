@@ -1,0 +1,96 @@
+"""The sweep: expire unacknowledged referrals and purge family contact after retention.
+
+Run by ``maillage sweep`` and periodically inside the server. Idempotent: a
+second run at the same time finds nothing to do. ``now`` is a parameter so
+tests (and replays) control the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from graph.db import Database, Tx
+from graph.lifecycle import Action, next_status
+from graph.referrals import _append_event
+from graph.vocabulary import EventType, ReferralStatus
+
+__all__ = ["SweepResult", "sweep"]
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    expired: int
+    purged: int
+
+
+async def _expire_batch(db: Database, now: datetime) -> int:
+    async def work(tx: Tx) -> int:
+        rows = await tx.rows(
+            "MATCH (r:Referral) WHERE r.status = 'SENT' AND r.acknowledgeBy < $now "
+            "RETURN r.id AS id LIMIT $batch",
+            now=now,
+            batch=BATCH,
+        )
+        done = 0
+        for row in rows:
+            # Lock, then re-check: an acknowledgement may have won meanwhile.
+            await tx.run("MATCH (r:Referral {id: $id}) SET r.lockVersion = "
+                         "coalesce(r.lockVersion, 0) + 1", id=row["id"])
+            current = await tx.row(
+                "MATCH (r:Referral {id: $id}) RETURN r.status AS status, r.acknowledgeBy AS by",
+                id=row["id"],
+            )
+            if current is None or current["status"] != ReferralStatus.SENT.value:
+                continue
+            status = next_status(current["status"], Action.EXPIRE)
+            await _append_event(tx, row["id"], EventType.EXPIRED, status,
+                                at=current["by"].to_native(), actor_user_id=None,
+                                actor_org_id=None, reason="NOT_ACKNOWLEDGED_IN_TIME")
+            done += 1
+        return done
+
+    return await db.write(work)
+
+
+async def _purge_batch(db: Database, now: datetime) -> int:
+    async def work(tx: Tx) -> int:
+        rows = await tx.rows(
+            "MATCH (r:Referral) WHERE r.closedAt IS NOT NULL AND r.contactPurgedAt IS NULL "
+            "AND r.closedAt + duration({days: coalesce(r.retentionDays, 90)}) <= $now "
+            "RETURN r.id AS id, r.status AS status LIMIT $batch",
+            now=now,
+            batch=BATCH,
+        )
+        for row in rows:
+            await tx.run(
+                "MATCH (r:Referral {id: $id}) "
+                "REMOVE r.contactPhone, r.contactEmail, r.contactLanguage, r.contactBestTime "
+                "SET r.contactPurgedAt = $now",
+                id=row["id"],
+                now=now,
+            )
+            await _append_event(tx, row["id"], EventType.CONTACT_PURGED,
+                                ReferralStatus(row["status"]), at=now, actor_user_id=None,
+                                actor_org_id=None, reason="RETENTION_DELAY")
+        return len(rows)
+
+    return await db.write(work)
+
+
+async def sweep(db: Database, now: datetime) -> SweepResult:
+    """Expire every overdue SENT referral, purge every contact past retention."""
+    expired = purged = 0
+    while (n := await _expire_batch(db, now)) > 0:
+        expired += n
+        if n < BATCH:
+            break
+    while (n := await _purge_batch(db, now)) > 0:
+        purged += n
+        if n < BATCH:
+            break
+    return SweepResult(expired=expired, purged=purged)
+
+

@@ -1,0 +1,504 @@
+"""Closed-loop referrals over GraphQL: types, queries, mutations and the live event feed.
+
+Access (schema/policy.py): a referral is visible to staff of its parties
+(sender, receiver, and earlier parties of a redirect chain) and, as metadata
+only, to coordinators of its networks. Anyone else gets NOT_FOUND, so ids
+outside your reach reveal nothing. Family reference, contact details, notes
+and comments are for the sender and receiver only: others get null and a
+FORBIDDEN error on that path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from enum import Enum
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from graph import event_feed
+from graph import referrals as g_ref
+from graph import vocabulary as v
+from graph.errors import BadUserInput, Forbidden, NotFound
+from graph.lifecycle import Action
+from graph.validation import check_id
+from graph.vocabulary import TERMINAL_STATUSES
+from schema.context import Context, Info
+from schema.pagination import Connection, page_window, to_connection
+from schema.policy import Scope, allowed, require
+from schema.types import Need, Organization, Place, Service, native
+
+__all__ = ["ReferralMutation", "ReferralQuery", "ReferralSubscription"]
+
+ReferralStatus = strawberry.enum(v.ReferralStatus)
+DeclineReason = strawberry.enum(v.DeclineReason)
+Urgency = strawberry.enum(v.Urgency)
+ConsentMethod = strawberry.enum(v.ConsentMethod)
+EventType = strawberry.enum(v.EventType)
+
+
+class _Box(str, Enum):
+    INCOMING = "INCOMING"
+    OUTGOING = "OUTGOING"
+
+
+Box = strawberry.enum(_Box, description="INCOMING: the inbox; OUTGOING: the outbox.")
+
+
+def _now(info: Info) -> datetime:
+    return info.context.clock()
+
+
+def _personal(info: Info, row: dict[str, Any]) -> None:
+    if not allowed(info.context.caller, "referral.readPersonal",
+                   Scope.of([row["senderId"], row["receiverId"]])):
+        raise Forbidden("Only the sending and receiving organizations see family information.")
+
+
+@strawberry.type
+class Consent:
+    given: bool
+    at: datetime | None
+    method: ConsentMethod | None
+    scope: str | None
+
+
+@strawberry.type(description="Contact details, kept only until the retention delay passes.")
+class FamilyContact:
+    phone: str | None
+    email: str | None
+    preferred_language: str | None
+    best_time: str | None
+
+
+@strawberry.type(description="A pseudonymous family: the sender's own reference, never a name.")
+class Family:
+    id: strawberry.ID
+    reference: str
+
+
+@strawberry.type
+class ReferralEvent:
+    id: strawberry.ID
+    seq: int
+    type: EventType
+    status: ReferralStatus
+    at: datetime
+    reason: str | None
+    actor_organization_id: strawberry.ID | None
+    _comment: strawberry.Private[str | None]
+    _referral: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], referral: dict[str, Any]) -> ReferralEvent:
+        return cls(id=row["id"], seq=int(row["seq"]), type=v.EventType(row["type"]),
+                   status=v.ReferralStatus(row["status"]), at=native(row["at"]),
+                   reason=row.get("reason"), actor_organization_id=row.get("actorOrganizationId"),
+                   _comment=row.get("comment"), _referral=referral)
+
+    @strawberry.field(description="Free text: the two parties only.")
+    def comment(self, info: Info) -> str | None:
+        if self._comment is None:
+            return None
+        _personal(info, self._referral)
+        return self._comment
+
+    @strawberry.field
+    async def actor_organization(self, info: Info) -> Organization | None:
+        if self.actor_organization_id is None:
+            return None
+        row = await info.context.loaders.organization.load(str(self.actor_organization_id))
+        return None if row is None else Organization.from_row(row)
+
+
+@strawberry.type
+class Referral:
+    id: strawberry.ID
+    status: ReferralStatus
+    urgency: Urgency
+    sent_at: datetime
+    acknowledge_by: datetime
+    closed_at: datetime | None
+    override_availability: bool
+    need_codes: list[str]
+    _row: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Referral:
+        return cls(id=row["id"], status=v.ReferralStatus(row["status"]),
+                   urgency=v.Urgency(row.get("urgency") or "ROUTINE"),
+                   sent_at=native(row["sentAt"]), acknowledge_by=native(row["acknowledgeBy"]),
+                   closed_at=native(row.get("closedAt")),
+                   override_availability=bool(row.get("overrideAvailability")),
+                   need_codes=list(row.get("needCodes") or []), _row=row)
+
+    @strawberry.field(description="Not acknowledged and past acknowledgeBy.")
+    def overdue(self, info: Info) -> bool:
+        return self.status == v.ReferralStatus.SENT and self.acknowledge_by < _now(info)
+
+    @strawberry.field(description="The sender knows the outcome: the status is terminal.")
+    def loop_closed(self) -> bool:
+        return v.ReferralStatus(self.status) in TERMINAL_STATUSES
+
+    @strawberry.field
+    async def sender(self, info: Info) -> Organization | None:
+        row = await info.context.loaders.organization.load(self._row["senderId"])
+        return None if row is None else Organization.from_row(row)
+
+    @strawberry.field
+    async def receiver(self, info: Info) -> Organization | None:
+        row = await info.context.loaders.organization.load(self._row["receiverId"])
+        return None if row is None else Organization.from_row(row)
+
+    @strawberry.field
+    async def service(self, info: Info) -> Service | None:
+        if not self._row.get("serviceId"):
+            return None
+        row = await info.context.loaders.service.load(self._row["serviceId"])
+        return None if row is None else Service.from_row(row)
+
+    @strawberry.field
+    async def needs(self, info: Info) -> list[Need]:
+        return [Need(id=strawberry.ID(code), code=code, label_fr=v.label(code, "fr"),
+                     label_en=v.label(code, "en")) for code in self.need_codes]
+
+    @strawberry.field
+    async def place(self, info: Info) -> Place | None:
+        place_id = self._row.get("placeId")
+        if not place_id:
+            return None
+        rows = await info.context.loaders.place.load(place_id)
+        return None if rows is None else Place.from_row(rows)
+
+    @strawberry.field
+    def consent(self) -> Consent:
+        r = self._row
+        method = r.get("consentMethod")
+        return Consent(given=bool(r.get("consentGiven")), at=native(r.get("consentAt")),
+                       method=v.ConsentMethod(method) if method else None,
+                       scope=r.get("consentScope"))
+
+    @strawberry.field(description="The two parties only.")
+    def family(self, info: Info) -> Family | None:
+        _personal(info, self._row)
+        if self._row.get("familyId") is None:
+            return None
+        return Family(id=self._row["familyId"], reference=self._row["familyRef"])
+
+    @strawberry.field(description="The two parties only; null once purged or withdrawn.")
+    def contact(self, info: Info) -> FamilyContact | None:
+        _personal(info, self._row)
+        r = self._row
+        if not any(r.get(k) for k in g_ref.CONTACT_PROPS) or not r.get("consentGiven"):
+            return None
+        return FamilyContact(phone=r.get("contactPhone"), email=r.get("contactEmail"),
+                             preferred_language=r.get("contactLanguage"),
+                             best_time=r.get("contactBestTime"))
+
+    @strawberry.field(description="The timeline, oldest first.")
+    async def events(self, info: Info) -> list[ReferralEvent]:
+        rows = await info.context.loaders.events_of_referral.load(str(self.id))
+        return [ReferralEvent.from_row(e, self._row) for e in rows]
+
+    @strawberry.field(description="Notes between the two parties.")
+    async def notes(self, info: Info) -> list[ReferralEvent]:
+        _personal(info, self._row)
+        rows = await info.context.loaders.events_of_referral.load(str(self.id))
+        return [ReferralEvent.from_row(e, self._row) for e in rows if e["type"] == "NOTE"]
+
+    @strawberry.field
+    async def redirected_from(self, info: Info) -> Referral | None:
+        return await _visible(info, self._row.get("redirectedFromId"))
+
+    @strawberry.field
+    async def redirected_to(self, info: Info) -> Referral | None:
+        return await _visible(info, self._row.get("redirectedToId"))
+
+
+async def _visible(info: Info, referral_id: str | None) -> Referral | None:
+    if not referral_id:
+        return None
+    row = await info.context.loaders.referral.load(referral_id)
+    if row is None or not _may_read(info, row):
+        return None
+    return Referral.from_row(row)
+
+
+def _may_read(info: Info, row: dict[str, Any]) -> bool:
+    return allowed(info.context.caller, "referral.read",
+                   Scope.of(row.get("watcherIds") or [row["senderId"], row["receiverId"]],
+                            row.get("networkIds") or []))
+
+
+async def _readable(info: Info, referral_id: str) -> dict[str, Any]:
+    """The referral's row, or NOT_FOUND when it does not exist or is out of reach."""
+    rid = check_id(referral_id, "id")
+    row = await info.context.loaders.referral.load(rid)
+    if row is None or not _may_read(info, row):
+        raise NotFound(f"No referral with id {rid}.", field="id")
+    return row
+
+
+@strawberry.type
+class StatusCount:
+    status: ReferralStatus
+    count: int
+
+
+@strawberry.type
+class ReferralConnection(Connection[Referral]):
+    counts_by_status: list[StatusCount]
+
+
+@strawberry.input
+class ConsentInput:
+    given: bool
+    method: ConsentMethod
+    scope: str
+    at: datetime | None = None
+
+
+@strawberry.input
+class ContactInput:
+    phone: str | None = None
+    email: str | None = None
+    preferred_language: str | None = None
+    best_time: str | None = None
+
+
+@strawberry.input
+class SendReferralInput:
+    to_organization_id: strawberry.ID
+    need_codes: list[str]
+    family_reference: str = strawberry.field(
+        description="Your own file number for the family (with digits), never a name."
+    )
+    consent: ConsentInput
+    idempotency_key: str = strawberry.field(
+        description="Any unique string per referral: resending with it returns the first."
+    )
+    from_organization_id: strawberry.ID | None = None
+    service_id: strawberry.ID | None = None
+    place_id: strawberry.ID | None = None
+    urgency: Urgency = v.Urgency.ROUTINE
+    contact: ContactInput | None = None
+    comment: str | None = None
+    override_availability: bool = False
+
+
+def _sender(info: Info, requested: strawberry.ID | None) -> str:
+    caller = info.context.caller
+    if requested is not None:
+        return check_id(requested, "fromOrganizationId")
+    orgs = sorted(caller.org_roles)
+    if len(orgs) == 1:
+        return orgs[0]
+    raise BadUserInput("fromOrganizationId is required: say which of your organizations sends.",
+                       field="fromOrganizationId")
+
+
+async def _act(
+    info: Info,
+    referral_id: strawberry.ID,
+    action: Action,
+    *,
+    reason: str | None = None,
+    comment: str | None = None,
+    redirect_to: tuple[str, str | None] | None = None,
+) -> Referral:
+    row = await _readable(info, referral_id)
+    caller = info.context.caller
+    if action is Action.CANCEL:
+        operation, actor_org = "referral.cancel", row["senderId"]
+    elif action is Action.NOTE:
+        operation = "referral.note"
+        actor_org = row["receiverId"] if row["receiverId"] in caller.org_roles else row["senderId"]
+    else:
+        operation, actor_org = "referral.advance", row["receiverId"]
+    require(caller, operation, Scope.of([actor_org]))
+    updated = await g_ref.transition(
+        info.context.db, row["id"], action, expected_status=row["status"],
+        actor_user_id=caller.user_id, actor_org_id=actor_org, now=_now(info), reason=reason,
+        comment=comment, redirect_to=redirect_to,
+    )
+    return Referral.from_row(updated)
+
+
+@strawberry.type
+class ReferralQuery:
+    @strawberry.field
+    async def referral(self, info: Info, id: strawberry.ID) -> Referral:
+        return Referral.from_row(await _readable(info, id))
+
+    @strawberry.field(description="An organization's inbox (INCOMING) or outbox (OUTGOING), "
+                      "newest first; coordinators may list a network's referrals.")
+    async def referrals(
+        self,
+        info: Info,
+        box: Box | None = None,
+        organization_id: strawberry.ID | None = None,
+        network_id: strawberry.ID | None = None,
+        status: ReferralStatus | None = None,
+        need_code: str | None = None,
+        overdue: bool | None = None,
+        sent_after: datetime | None = None,
+        sent_before: datetime | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> ReferralConnection:
+        caller = info.context.caller
+        skip, limit = page_window(first, after, info.context.settings.max_page_size)
+        org = check_id(organization_id, "organizationId") if organization_id else None
+        net = check_id(network_id, "networkId") if network_id else None
+        networks: list[str] | None = None
+        if org is not None and org in caller.org_roles:
+            require(caller, "referral.list", Scope.of([org]))
+        elif net is not None or (org is not None and caller.coordinates):
+            # Metadata of the networks the caller coordinates, never more.
+            wanted = {net} if net else set(caller.coordinates)
+            networks = sorted(wanted & caller.coordinates)
+            if not networks:
+                raise NotFound("No such network in your reach.", field="networkId")
+        elif org is None and len(caller.org_roles) == 1:
+            org = next(iter(caller.org_roles))
+        else:
+            raise NotFound("No such organization in your reach.", field="organizationId")
+        rows, total, counts = await g_ref.find_referrals(
+            info.context.db,
+            g_ref.ReferralFilter(
+                organization_id=org, box=None if box is None else str(box.value),
+                network_ids=networks, status=None if status is None else status.value,
+                need_code=need_code, overdue=overdue, sent_after=sent_after,
+                sent_before=sent_before,
+            ),
+            now=_now(info), skip=skip, limit=limit,
+        )
+        page = to_connection(rows, total, skip, Referral.from_row)
+        return ReferralConnection(
+            edges=page.edges, page_info=page.page_info, total_count=page.total_count,
+            counts_by_status=[StatusCount(status=v.ReferralStatus(s), count=n)
+                              for s, n in counts.items()],
+        )
+
+
+@strawberry.type
+class ReferralMutation:
+    @strawberry.mutation(description="Refer a family to another organization (idempotent).")
+    async def send_referral(self, info: Info, input: SendReferralInput) -> Referral:
+        caller = info.context.caller
+        sender = _sender(info, input.from_organization_id)
+        require(caller, "referral.send", Scope.of([sender]))
+        contact = input.contact or ContactInput()
+        row, _ = await g_ref.send_referral(
+            info.context.db,
+            g_ref.ReferralInput(
+                to_organization_id=str(input.to_organization_id),
+                need_codes=input.need_codes,
+                family_reference=input.family_reference,
+                idempotency_key=input.idempotency_key,
+                consent_given=input.consent.given,
+                consent_method=input.consent.method.value,
+                consent_scope=input.consent.scope,
+                consent_at=input.consent.at,
+                service_id=None if input.service_id is None else str(input.service_id),
+                place_id=None if input.place_id is None else str(input.place_id),
+                urgency=input.urgency.value,
+                comment=input.comment,
+                override_availability=input.override_availability,
+                contact_phone=contact.phone,
+                contact_email=contact.email,
+                contact_language=contact.preferred_language,
+                contact_best_time=contact.best_time,
+            ),
+            sender_id=sender,
+            actor_user_id=caller.user_id,
+            now=_now(info),
+        )
+        return Referral.from_row(row)
+
+    @strawberry.mutation
+    async def acknowledge_referral(self, info: Info, id: strawberry.ID) -> Referral:
+        return await _act(info, id, Action.ACKNOWLEDGE)
+
+    @strawberry.mutation
+    async def accept_referral(self, info: Info, id: strawberry.ID) -> Referral:
+        return await _act(info, id, Action.ACCEPT)
+
+    @strawberry.mutation
+    async def decline_referral(
+        self, info: Info, id: strawberry.ID, reason: DeclineReason, comment: str | None = None
+    ) -> Referral:
+        return await _act(info, id, Action.DECLINE, reason=reason.value, comment=comment)
+
+    @strawberry.mutation(description="End this referral REDIRECTED and send a new, linked one.")
+    async def redirect_referral(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        to_organization_id: strawberry.ID,
+        to_service_id: strawberry.ID | None = None,
+        comment: str | None = None,
+    ) -> Referral:
+        return await _act(
+            info, id, Action.REDIRECT, comment=comment,
+            redirect_to=(str(to_organization_id), None if to_service_id is None
+                         else str(to_service_id)),
+        )
+
+    @strawberry.mutation(description="First contact made with the family.")
+    async def record_referral_contact(self, info: Info, id: strawberry.ID) -> Referral:
+        return await _act(info, id, Action.RECORD_CONTACT)
+
+    @strawberry.mutation
+    async def complete_referral(
+        self, info: Info, id: strawberry.ID, comment: str | None = None
+    ) -> Referral:
+        return await _act(info, id, Action.COMPLETE, comment=comment)
+
+    @strawberry.mutation
+    async def record_no_show(
+        self, info: Info, id: strawberry.ID, comment: str | None = None
+    ) -> Referral:
+        return await _act(info, id, Action.RECORD_NO_SHOW, comment=comment)
+
+    @strawberry.mutation(description="Sender only, from any state that is not final.")
+    async def cancel_referral(self, info: Info, id: strawberry.ID, reason: str) -> Referral:
+        return await _act(info, id, Action.CANCEL, reason=reason)
+
+    @strawberry.mutation(description="A note both parties see.")
+    async def add_referral_note(self, info: Info, id: strawberry.ID, text: str) -> Referral:
+        return await _act(info, id, Action.NOTE, comment=text)
+
+
+@strawberry.type
+class ReferralEventNotice:
+    referral_id: strawberry.ID
+    event: ReferralEvent
+
+
+@strawberry.type
+class ReferralSubscription:
+    @strawberry.subscription(description="Every new event on the organization's referrals, "
+                             "including those written by other API processes.")
+    async def referral_events(
+        self, info: Info, organization_id: strawberry.ID
+    ) -> AsyncGenerator[ReferralEventNotice, None]:
+        context: Context = info.context
+        org = check_id(organization_id, "organizationId")
+        require(context.caller, "referral.subscribe", Scope.of([org]))
+        cursor = await event_feed.latest_seq(context.db)
+        while True:
+            rows = await event_feed.events_after(context.db, cursor, org)
+            if rows:
+                referrals = await g_ref.referrals_by_id(
+                    context.db, sorted({r["referralId"] for r in rows}))
+            for row in rows:
+                cursor = max(cursor, int(row["event"]["seq"]))
+                referral = referrals[row["referralId"]]
+                yield ReferralEventNotice(referral_id=row["referralId"],
+                                          event=ReferralEvent.from_row(row["event"], referral))
+            if not rows:
+                await asyncio.sleep(context.settings.event_poll_seconds)
+
