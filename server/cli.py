@@ -136,6 +136,16 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from graph import sweep
+
+    result = _with_db(settings, lambda db: sweep.sweep(db, datetime.now(UTC)))
+    print(f"expired {result.expired} referrals, purged contact details of {result.purged}")
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -174,6 +184,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply schema migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("demo", help="load the demo network and accounts, print tokens") \
         .set_defaults(func=cmd_demo)
+    sub.add_parser("sweep", help="expire overdue referrals, purge contact past retention") \
+        .set_defaults(func=cmd_sweep)
 
     for name, func, helptext in (("serve", cmd_serve, "serve the API"),
                                  ("run", cmd_run, "local Neo4j + demo + serve")):
