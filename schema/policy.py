@@ -73,6 +73,14 @@ RULES: dict[str, frozenset[str]] = {
     "referral.readPersonal": frozenset({"ORG_STAFF@org"}),  # sender or receiver only
     "referral.list": frozenset({"ORG_STAFF@org", "COORDINATOR@network"}),
     "referral.subscribe": frozenset({"ORG_STAFF@org"}),
+    # analytics (researchers: aggregates only, cells under 5 suppressed)
+    "analytics.network": frozenset({"COORDINATOR@network", "RESEARCHER@network"}),
+    "analytics.organization": frozenset(
+        {"ORG_STAFF@org", "COORDINATOR@network", "RESEARCHER@network"}
+    ),
+    "analytics.researchExport": frozenset({"COORDINATOR@network", "RESEARCHER@network"}),
+    # audit trail
+    "audit.read": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),
     # identity
     "user.create": frozenset({"PLATFORM_ADMIN"}),
     "user.assignOrganizationRole": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),
