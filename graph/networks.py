@@ -106,20 +106,24 @@ async def add_network_member(
     async def work(tx: Tx) -> dict[str, Any]:
         await _require(tx, "Network", nid, "networkId")
         await _require(tx, "Organization", oid, "organizationId")
+        # A membership ending on or after ``since`` (even one ended ahead) overlaps the new one.
         if await tx.row(
             "MATCH (:Organization {id: $oid})-[m:MEMBER_OF]->(:Network {id: $nid}) "
-            "WHERE m.until IS NULL RETURN m.since AS since",
+            "WHERE m.until IS NULL OR m.until >= $since RETURN m.since AS since",
             oid=oid,
             nid=nid,
+            since=start,
         ):
             raise Conflict("This organization is already a member of this network.",
                            field="organizationId")
         clash = await tx.row(
             "MATCH (o:Organization {id: $oid}), (x:Organization)-[m:MEMBER_OF]->(:Network {id: $nid}) "
-            "WHERE x.id <> o.id AND m.until IS NULL AND toLower(x.name) = toLower(o.name) "
+            "WHERE x.id <> o.id AND (m.until IS NULL OR m.until >= $since) "
+            "AND toLower(x.name) = toLower(o.name) "
             "RETURN x.id AS id LIMIT 1",
             oid=oid,
             nid=nid,
+            since=start,
         )
         if clash:
             raise Conflict("Another member of this network has the same name.",
