@@ -46,6 +46,7 @@ __all__ = [
     "ReferralFilter",
     "ReferralInput",
     "add_note",
+    "withdraw_consent",
     "events_by_referral",
     "find_referrals",
     "referral_parties",
@@ -58,7 +59,7 @@ REFERRAL_FIELDS = (
     "r {.id, .status, .urgency, .sentAt, .acknowledgeBy, .closedAt, .overrideAvailability, "
     ".needCodes, .networkIds, .watcherIds, .consentGiven, .consentAt, .consentMethod, "
     ".consentScope, .contactPhone, .contactEmail, .contactLanguage, .contactBestTime, "
-    ".contactPurgedAt, .retentionDays, .idempotencyKey, "
+    ".contactPurgedAt, .consentWithdrawnAt, .retentionDays, .idempotencyKey, "
     "senderId: COLLECT { MATCH (s:Organization)-[:SENT]->(r) RETURN s.id }[0], "
     "receiverId: COLLECT { MATCH (r)-[:TO]->(t:Organization) RETURN t.id }[0], "
     "serviceId: COLLECT { MATCH (r)-[:FOR_SERVICE]->(x:Service) RETURN x.id }[0], "
@@ -557,6 +558,40 @@ async def add_note(
     return await transition(db, referral_id, Action.NOTE, expected_status=parties["status"],
                             actor_user_id=actor_user_id, actor_org_id=actor_org_id, now=now,
                             comment=text)
+
+
+async def withdraw_consent(
+    db: Database, referral_id: str, *, actor_user_id: str | None, actor_org_id: str,
+    now: datetime, comment: str | None = None,
+) -> dict[str, Any]:
+    """The family withdrew consent: purge contact details now, record it, keep the status."""
+    rid = check_id(referral_id, "id")
+    comment_ok = optional_text(comment, "comment", max_length=1000)
+
+    async def work(tx: Tx) -> dict[str, Any]:
+        row = await tx.row(
+            "MATCH (r:Referral {id: $id}) SET r.lockVersion = coalesce(r.lockVersion, 0) + 1 "
+            "RETURN r.status AS status, r.consentGiven AS given",
+            id=rid,
+        )
+        if row is None:
+            raise NotFound(f"No referral with id {rid}.", field="id")
+        if not row["given"]:
+            raise Conflict("Consent is already withdrawn or was never given.", field="id")
+        await tx.run(
+            "MATCH (r:Referral {id: $id}) "
+            "REMOVE r.contactPhone, r.contactEmail, r.contactLanguage, r.contactBestTime "
+            "SET r.consentGiven = false, r.consentWithdrawnAt = $now, "
+            "r.contactPurgedAt = coalesce(r.contactPurgedAt, $now)",
+            id=rid,
+            now=now,
+        )
+        await _append_event(tx, rid, EventType.CONSENT_WITHDRAWN, ReferralStatus(row["status"]),
+                            at=now, actor_user_id=actor_user_id, actor_org_id=actor_org_id,
+                            comment=comment_ok)
+        return await _referral(tx, rid)
+
+    return await db.write(work)
 
 
 async def referrals_by_id(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -7,19 +7,28 @@ from collections.abc import Callable
 import strawberry
 from graphql.error import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, SchemaExtension
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.audit import AuditTrail
+from schema.audit_log import AuditQuery
 from schema.directory import DirectoryMutation, DirectoryQuery
 from schema.errors import MaskUnexpectedErrors
 from schema.identity import IdentityMutation, IdentityQuery
 from schema.referrals import ReferralMutation, ReferralQuery, ReferralSubscription
+from server.settings import Settings
 
 __all__ = ["build_schema"]
 
-Query = merge_types("Query", (IdentityQuery, DirectoryQuery, ReferralQuery))
+Query = merge_types("Query", (IdentityQuery, DirectoryQuery, ReferralQuery, AuditQuery))
 Mutation = merge_types("Mutation", (IdentityMutation, DirectoryMutation, ReferralMutation))
 Subscription = merge_types("Subscription", (ReferralSubscription,))
 
@@ -31,10 +40,16 @@ class MaillageSchema(strawberry.Schema):
         """Expected errors are answers, not incidents; MaskUnexpectedErrors logs the rest."""
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
-    """The schema; ``production`` hides introspection and field suggestions."""
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema with the edge's limits; production hides introspection and suggestions."""
+    settings = settings or Settings()
+    production = settings.env == "production"
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        MaskUnexpectedErrors
+        MaskUnexpectedErrors,
+        AuditTrail,
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
     ]
     if production:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
@@ -43,5 +58,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=production),
+        config=StrawberryConfig(
+            disable_field_suggestions=production,
+            batching_config={"max_operations": settings.max_batch_operations},
+        ),
     )

@@ -29,6 +29,10 @@ class Context:
     response: Any = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     connection_params: dict[str, Any] | None = None
+    # Filled while resolving, written to the audit trail after the operation.
+    audit_scopes: list[Any] = field(default_factory=list)
+    audit_reads: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+    active_subscriptions: int = 0
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)

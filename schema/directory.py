@@ -14,7 +14,8 @@ from graph.errors import NotFound
 from graph.validation import check_id
 from schema.context import Info
 from schema.pagination import Connection, page_window, to_connection
-from schema.policy import Scope, require
+from schema.access import authorize
+from schema.policy import Scope
 from schema.types import (
     Availability,
     Membership,
@@ -150,7 +151,7 @@ async def _organization_networks(info: Info, organization_ids: list[str]) -> lis
 class DirectoryQuery:
     @strawberry.field
     async def organization(self, info: Info, id: strawberry.ID) -> Organization | None:
-        require(info.context.caller, "directory.read")
+        authorize(info, "directory.read")
         row = await info.context.loaders.organization.load(check_id(id, "id"))
         return None if row is None else Organization.from_row(row)
 
@@ -162,7 +163,7 @@ class DirectoryQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Organization]:
-        require(info.context.caller, "directory.read")
+        authorize(info, "directory.read")
         skip, limit = page_window(first, after, info.context.settings.max_page_size)
         f = filter or OrganizationFilter()
         rows, total = await g_orgs.find_organizations(
@@ -184,7 +185,7 @@ class DirectoryQuery:
 
     @strawberry.field
     async def service(self, info: Info, id: strawberry.ID) -> Service | None:
-        require(info.context.caller, "directory.read")
+        authorize(info, "directory.read")
         row = await info.context.loaders.service.load(check_id(id, "id"))
         return None if row is None else Service.from_row(row)
 
@@ -199,7 +200,7 @@ class DirectoryQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Service]:
-        require(info.context.caller, "directory.read")
+        authorize(info, "directory.read")
         skip, limit = page_window(first, after, info.context.settings.max_page_size)
         f = filter or ServiceFilter()
         rows, total = await g_services.find_services(
@@ -222,19 +223,19 @@ class DirectoryQuery:
 
     @strawberry.field(description="The need taxonomy.")
     async def needs(self, info: Info) -> list[Need]:
-        require(info.context.caller, "directory.read")
+        authorize(info, "directory.read")
         return [Need.from_row(r) for r in await g_networks.list_needs(info.context.db)]
 
     @strawberry.field
     async def territories(self, info: Info) -> list[Territory]:
-        require(info.context.caller, "directory.read")
+        authorize(info, "directory.read")
         return [Territory.from_row(r) for r in await g_networks.list_territories(info.context.db)]
 
     @strawberry.field
     async def places(
         self, info: Info, territory_id: strawberry.ID | None = None, kind: PlaceKind | None = None
     ) -> list[Place]:
-        require(info.context.caller, "directory.read")
+        authorize(info, "directory.read")
         rows = await g_networks.list_places(
             info.context.db,
             territory_id=None if territory_id is None else check_id(territory_id, "territoryId"),
@@ -244,18 +245,18 @@ class DirectoryQuery:
 
     @strawberry.field
     async def network(self, info: Info, id: strawberry.ID) -> Network | None:
-        require(info.context.caller, "directory.read")
+        authorize(info, "directory.read")
         row = await info.context.loaders.network.load(check_id(id, "id"))
         return None if row is None else Network.from_row(row)
 
     @strawberry.field
     async def networks(self, info: Info) -> list[Network]:
-        require(info.context.caller, "directory.read")
+        authorize(info, "directory.read")
         return [Network.from_row(r) for r in await g_networks.list_networks(info.context.db)]
 
     @strawberry.field(description="French and English labels of a vocabulary's codes.")
     def vocabulary(self, info: Info, name: str) -> list[VocabularyTerm]:
-        require(info.context.caller, "directory.read")
+        authorize(info, "directory.read")
         codes = VOCABULARIES.get(name)
         if codes is None:
             raise NotFound(
@@ -274,7 +275,7 @@ class DirectoryMutation:
     async def create_organization(
         self, info: Info, input: CreateOrganizationInput
     ) -> Organization:
-        require(info.context.caller, "organization.create")
+        authorize(info, "organization.create")
         row = await g_orgs.create_organization(
             info.context.db,
             _org_input(input),
@@ -287,7 +288,7 @@ class DirectoryMutation:
         self, info: Info, id: strawberry.ID, input: UpdateOrganizationInput
     ) -> Organization:
         oid = check_id(id, "id")
-        require(info.context.caller, "organization.update", Scope.of([oid]))
+        authorize(info, "organization.update", Scope.of([oid]))
         return Organization.from_row(
             await g_orgs.update_organization(info.context.db, oid, _org_input(input))
         )
@@ -295,13 +296,13 @@ class DirectoryMutation:
     @strawberry.mutation(description="Stop an organization from receiving referrals.")
     async def deactivate_organization(self, info: Info, id: strawberry.ID) -> Organization:
         oid = check_id(id, "id")
-        require(info.context.caller, "organization.deactivate", Scope.of([oid]))
+        authorize(info, "organization.deactivate", Scope.of([oid]))
         return Organization.from_row(await g_orgs.deactivate_organization(info.context.db, oid))
 
     @strawberry.mutation
     async def create_service(self, info: Info, input: CreateServiceInput) -> Service:
         oid = check_id(input.organization_id, "organizationId")
-        require(info.context.caller, "service.create", Scope.of([oid]))
+        authorize(info, "service.create", Scope.of([oid]))
         row = await g_services.create_service(
             info.context.db,
             g_services.ServiceInput(
@@ -353,7 +354,7 @@ class DirectoryMutation:
 
     @strawberry.mutation
     async def create_network(self, info: Info, input: CreateNetworkInput) -> Network:
-        require(info.context.caller, "network.create")
+        authorize(info, "network.create")
         row = await g_networks.create_network(
             info.context.db,
             name=input.name,
@@ -372,7 +373,7 @@ class DirectoryMutation:
         since: date | None = None,
     ) -> Membership:
         nid = check_id(network_id, "networkId")
-        require(info.context.caller, "network.manageMembers", Scope.of(networks=[nid]))
+        authorize(info, "network.manageMembers", Scope.of(networks=[nid]))
         row = await g_networks.add_network_member(
             info.context.db, network_id=nid, organization_id=str(organization_id), since=since
         )
@@ -387,7 +388,7 @@ class DirectoryMutation:
         until: date | None = None,
     ) -> Membership:
         nid = check_id(network_id, "networkId")
-        require(info.context.caller, "network.manageMembers", Scope.of(networks=[nid]))
+        authorize(info, "network.manageMembers", Scope.of(networks=[nid]))
         row = await g_networks.end_network_membership(
             info.context.db, network_id=nid, organization_id=str(organization_id), until=until
         )
@@ -407,7 +408,7 @@ class DirectoryMutation:
         shared = set(await _organization_networks(info, [oid])) & set(
             await _organization_networks(info, [pid])
         )
-        require(info.context.caller, "partnership.declare", Scope.of([oid], sorted(shared)))
+        authorize(info, "partnership.declare", Scope.of([oid], sorted(shared)))
         row = await g_networks.declare_partnership(
             info.context.db, organization_id=oid, partner_id=pid, kind=kind.value, since=since
         )
@@ -424,14 +425,14 @@ class DirectoryMutation:
         shared = set(await _organization_networks(info, [parties[0]])) & set(
             await _organization_networks(info, [parties[1]])
         )
-        require(info.context.caller, "partnership.end", Scope.of(list(parties), sorted(shared)))
+        authorize(info, "partnership.end", Scope.of(list(parties), sorted(shared)))
         return Partnership.from_row(
             await g_networks.end_partnership(info.context.db, pid, until=until)
         )
 
     @strawberry.mutation
     async def create_territory(self, info: Info, code: str, name: str) -> Territory:
-        require(info.context.caller, "territory.create")
+        authorize(info, "territory.create")
         return Territory.from_row(
             await g_networks.create_territory(info.context.db, code=code, name=name)
         )
@@ -440,7 +441,7 @@ class DirectoryMutation:
     async def create_place(
         self, info: Info, name: str, kind: PlaceKind, territory_id: strawberry.ID | None = None
     ) -> Place:
-        require(info.context.caller, "place.create")
+        authorize(info, "place.create")
         row = await g_networks.create_place(
             info.context.db,
             name=name,
@@ -455,5 +456,5 @@ async def _service_scope(info: Info, service_id: strawberry.ID, operation: str) 
     org = await g_services.service_organization(info.context.db, sid)
     if org is None:
         raise NotFound(f"No service with id {sid}.", field="id")
-    require(info.context.caller, operation, Scope.of([org]))
+    authorize(info, operation, Scope.of([org]))
     return sid

@@ -30,6 +30,15 @@ class MaskUnexpectedErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=lambda error: not _expected(error))
 
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            # Syntax, validation and limit errors: the client's query is at fault.
+            if error.original_error is None and "code" not in (error.extensions or {}):
+                error.extensions = {**(error.extensions or {}),
+                                    "code": "GRAPHQL_VALIDATION_FAILED"}
+        return processed
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)

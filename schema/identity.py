@@ -11,7 +11,8 @@ from graph import identity as g_identity
 from graph.errors import NotFound
 from graph.validation import check_id
 from schema.context import Info
-from schema.policy import Scope, require
+from schema.access import authorize
+from schema.policy import Scope
 from schema.types import Organization, OrgRole, native
 
 __all__ = ["IdentityMutation", "IdentityQuery"]
@@ -99,7 +100,7 @@ class IdentityQuery:
     @strawberry.field(description="A user's tokens (your own, or any for a platform admin).")
     async def api_tokens(self, info: Info, user_id: strawberry.ID | None = None) -> list[ApiToken]:
         uid = info.context.caller.user_id if user_id is None else check_id(user_id, "userId")
-        require(info.context.caller, "token.list", Scope.of(user_id=uid))
+        authorize(info, "token.list", Scope.of(user_id=uid))
         return [ApiToken.from_row(r["token"])
                 for r in await g_identity.user_tokens(info.context.db, uid)]
 
@@ -110,7 +111,7 @@ class IdentityMutation:
     async def create_user(
         self, info: Info, email: str, name: str, platform_admin: bool = False
     ) -> User:
-        require(info.context.caller, "user.create")
+        authorize(info, "user.create")
         row = await g_identity.create_user(
             info.context.db, email=email, name=name, platform_admin=platform_admin
         )
@@ -121,7 +122,7 @@ class IdentityMutation:
         self, info: Info, user_id: strawberry.ID, organization_id: strawberry.ID, role: OrgRole
     ) -> bool:
         oid = check_id(organization_id, "organizationId")
-        require(info.context.caller, "user.assignOrganizationRole", Scope.of([oid]))
+        authorize(info, "user.assignOrganizationRole", Scope.of([oid]))
         await g_identity.assign_organization_role(
             info.context.db, user_id=str(user_id), organization_id=oid, role=role.value
         )
@@ -131,7 +132,7 @@ class IdentityMutation:
     async def assign_network_role(
         self, info: Info, user_id: strawberry.ID, network_id: strawberry.ID, role: str
     ) -> bool:
-        require(info.context.caller, "user.assignNetworkRole")
+        authorize(info, "user.assignNetworkRole")
         await g_identity.assign_network_role(
             info.context.db, user_id=str(user_id), network_id=str(network_id), role=role
         )
@@ -142,7 +143,7 @@ class IdentityMutation:
         self, info: Info, user_id: strawberry.ID | None = None, label: str | None = None
     ) -> CreatedApiToken:
         uid = info.context.caller.user_id if user_id is None else check_id(user_id, "userId")
-        require(info.context.caller, "token.create", Scope.of(user_id=uid))
+        authorize(info, "token.create", Scope.of(user_id=uid))
         secret, row = await g_identity.create_token(info.context.db, user_id=uid, label=label)
         return CreatedApiToken(secret=secret, token=ApiToken.from_row(row))
 
@@ -152,5 +153,5 @@ class IdentityMutation:
         owner = await g_identity.token_owner(info.context.db, tid)
         if owner is None:
             raise NotFound(f"No API token with id {tid}.", field="id")
-        require(info.context.caller, "token.revoke", Scope.of(user_id=owner))
+        authorize(info, "token.revoke", Scope.of(user_id=owner))
         return ApiToken.from_row(await g_identity.revoke_token(info.context.db, tid))

@@ -27,7 +27,8 @@ from graph.validation import check_id
 from graph.vocabulary import TERMINAL_STATUSES
 from schema.context import Context, Info
 from schema.pagination import Connection, page_window, to_connection
-from schema.policy import Scope, allowed, require
+from schema.access import authorize, record_personal_read
+from schema.policy import Scope, allowed
 from schema.types import Need, Organization, Place, Service, native
 
 __all__ = ["ReferralMutation", "ReferralQuery", "ReferralSubscription"]
@@ -185,6 +186,8 @@ class Referral:
         _personal(info, self._row)
         if self._row.get("familyId") is None:
             return None
+        record_personal_read(info, "readFamily", str(self.id),
+                             [self._row["senderId"], self._row["receiverId"]])
         return Family(id=self._row["familyId"], reference=self._row["familyRef"])
 
     @strawberry.field(description="The two parties only; null once purged or withdrawn.")
@@ -193,6 +196,8 @@ class Referral:
         r = self._row
         if not any(r.get(k) for k in g_ref.CONTACT_PROPS) or not r.get("consentGiven"):
             return None
+        record_personal_read(info, "readFamilyContact", str(self.id),
+                             [r["senderId"], r["receiverId"]])
         return FamilyContact(phone=r.get("contactPhone"), email=r.get("contactEmail"),
                              preferred_language=r.get("contactLanguage"),
                              best_time=r.get("contactBestTime"))
@@ -317,7 +322,7 @@ async def _act(
         actor_org = row["receiverId"] if row["receiverId"] in caller.org_roles else row["senderId"]
     else:
         operation, actor_org = "referral.advance", row["receiverId"]
-    require(caller, operation, Scope.of([actor_org]))
+    authorize(info, operation, Scope.of([actor_org]))
     updated = await g_ref.transition(
         info.context.db, row["id"], action, expected_status=row["status"],
         actor_user_id=caller.user_id, actor_org_id=actor_org, now=_now(info), reason=reason,
@@ -354,7 +359,7 @@ class ReferralQuery:
         net = check_id(network_id, "networkId") if network_id else None
         networks: list[str] | None = None
         if org is not None and org in caller.org_roles:
-            require(caller, "referral.list", Scope.of([org]))
+            authorize(info, "referral.list", Scope.of([org]))
         elif net is not None or (org is not None and caller.coordinates):
             # Metadata of the networks the caller coordinates, never more.
             wanted = {net} if net else set(caller.coordinates)
@@ -389,7 +394,7 @@ class ReferralMutation:
     async def send_referral(self, info: Info, input: SendReferralInput) -> Referral:
         caller = info.context.caller
         sender = _sender(info, input.from_organization_id)
-        require(caller, "referral.send", Scope.of([sender]))
+        authorize(info, "referral.send", Scope.of([sender]))
         contact = input.contact or ContactInput()
         row, _ = await g_ref.send_referral(
             info.context.db,
@@ -467,6 +472,18 @@ class ReferralMutation:
     async def cancel_referral(self, info: Info, id: strawberry.ID, reason: str) -> Referral:
         return await _act(info, id, Action.CANCEL, reason=reason)
 
+    @strawberry.mutation(description="The family withdrew consent: contact details are purged "
+                         "at once (sender only).")
+    async def withdraw_consent(
+        self, info: Info, id: strawberry.ID, comment: str | None = None
+    ) -> Referral:
+        row = await _readable(info, id)
+        authorize(info, "referral.cancel", Scope.of([row["senderId"]]))
+        updated = await g_ref.withdraw_consent(
+            info.context.db, row["id"], actor_user_id=info.context.caller.user_id,
+            actor_org_id=row["senderId"], now=_now(info), comment=comment)
+        return Referral.from_row(updated)
+
     @strawberry.mutation(description="A note both parties see.")
     async def add_referral_note(self, info: Info, id: strawberry.ID, text: str) -> Referral:
         return await _act(info, id, Action.NOTE, comment=text)
@@ -487,18 +504,31 @@ class ReferralSubscription:
     ) -> AsyncGenerator[ReferralEventNotice, None]:
         context: Context = info.context
         org = check_id(organization_id, "organizationId")
-        require(context.caller, "referral.subscribe", Scope.of([org]))
-        cursor = await event_feed.latest_seq(context.db)
-        while True:
-            rows = await event_feed.events_after(context.db, cursor, org)
-            if rows:
-                referrals = await g_ref.referrals_by_id(
-                    context.db, sorted({r["referralId"] for r in rows}))
-            for row in rows:
-                cursor = max(cursor, int(row["event"]["seq"]))
-                referral = referrals[row["referralId"]]
-                yield ReferralEventNotice(referral_id=row["referralId"],
-                                          event=ReferralEvent.from_row(row["event"], referral))
-            if not rows:
-                await asyncio.sleep(context.settings.event_poll_seconds)
+        authorize(info, "referral.subscribe", Scope.of([org]))
+        cap = context.settings.max_subscriptions_per_connection
+        if context.active_subscriptions >= cap:
+            raise BadUserInput(f"At most {cap} subscriptions per connection; close one first.",
+                               field="organizationId")
+        context.active_subscriptions += 1
+        try:
+            async for notice in _follow(context, org):
+                yield notice
+        finally:
+            context.active_subscriptions -= 1
 
+
+async def _follow(context: Context, org: str) -> AsyncGenerator[ReferralEventNotice, None]:
+    """Poll the event log by seq; every API process sees every committed event."""
+    cursor = await event_feed.latest_seq(context.db)
+    while True:
+        rows = await event_feed.events_after(context.db, cursor, org)
+        if not rows:
+            await asyncio.sleep(context.settings.event_poll_seconds)
+            continue
+        referrals = await g_ref.referrals_by_id(context.db, sorted({r["referralId"] for r in rows}))
+        for row in rows:
+            cursor = max(cursor, int(row["event"]["seq"]))
+            yield ReferralEventNotice(
+                referral_id=row["referralId"],
+                event=ReferralEvent.from_row(row["event"], referrals[row["referralId"]]),
+            )

@@ -31,6 +31,7 @@ from graph.identity import Principal
 from schema import build_schema
 from schema.context import Context
 from server.auth import BearerAuthMiddleware, principal_from_header
+from server.limits import BodySizeLimitMiddleware, RateLimitMiddleware
 from server.middleware import RequestIdMiddleware
 from server.settings import Settings
 
@@ -44,7 +45,7 @@ class MaillageGraphQL(GraphQL[Context, None]):
 
     def __init__(self, settings: Settings, clock: Callable[[], datetime]) -> None:
         super().__init__(
-            build_schema(production=not settings.development),
+            build_schema(settings),
             graphql_ide="graphiql" if settings.development else None,
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
@@ -69,6 +70,10 @@ class MaillageGraphQL(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate a WebSocket in ``connection_init``: ``{"Authorization": "Bearer …"}``."""
+        origin = context.request.headers.get("origin") if context.request is not None else None
+        if origin is not None and origin.rstrip("/") not in self.settings.allowed_origins:
+            log.warning("websocket from a refused origin", extra={"origin": origin})
+            raise ConnectionRejectionError({"message": "This origin is not allowed."})
         params = context.connection_params or {}
         header = params.get("Authorization") or params.get("authorization")
         if not header and params.get("token"):
@@ -168,7 +173,11 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Outermost last: request id, then body size, rate limit, authentication.
     app.add_middleware(BearerAuthMiddleware, settings=settings)
+    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute,
+                       burst=settings.rate_limit_burst)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app
 

@@ -51,6 +51,19 @@ class Settings:
     sweep_interval_seconds: float = 300.0
     event_poll_seconds: float = 0.5
     apply_migrations_on_start: bool = True
+    # The hardened edge: each limit is refused with a clear error before any database work.
+    max_query_depth: int = 12
+    max_query_tokens: int = 3000
+    max_aliases: int = 30
+    max_body_bytes: int = 1_000_000
+    max_batch_operations: int = 10
+    rate_limit_per_minute: int = 600
+    rate_limit_burst: int = 120
+    max_subscriptions_per_connection: int = 5
+    allowed_origins: tuple[str, ...] = (
+        "http://127.0.0.1:8000",
+        "http://localhost:8000",
+    )
 
     @property
     def development(self) -> bool:
@@ -115,6 +128,27 @@ class Settings:
             ),
             apply_migrations_on_start=flag(
                 "MAILLAGE_MIGRATE_ON_START", defaults.apply_migrations_on_start
+            ),
+            max_query_depth=integer("MAILLAGE_MAX_QUERY_DEPTH", defaults.max_query_depth),
+            max_query_tokens=integer("MAILLAGE_MAX_QUERY_TOKENS", defaults.max_query_tokens),
+            max_aliases=integer("MAILLAGE_MAX_ALIASES", defaults.max_aliases, minimum=0),
+            max_body_bytes=integer("MAILLAGE_MAX_BODY_BYTES", defaults.max_body_bytes, 1024),
+            max_batch_operations=integer(
+                "MAILLAGE_MAX_BATCH_OPERATIONS", defaults.max_batch_operations
+            ),
+            rate_limit_per_minute=integer(
+                "MAILLAGE_RATE_LIMIT_PER_MINUTE", defaults.rate_limit_per_minute
+            ),
+            rate_limit_burst=integer("MAILLAGE_RATE_LIMIT_BURST", defaults.rate_limit_burst),
+            max_subscriptions_per_connection=integer(
+                "MAILLAGE_MAX_SUBSCRIPTIONS_PER_CONNECTION",
+                defaults.max_subscriptions_per_connection,
+            ),
+            allowed_origins=tuple(
+                o.strip().rstrip("/")
+                for o in env.get("MAILLAGE_ALLOWED_ORIGINS", ",".join(defaults.allowed_origins))
+                .split(",")
+                if o.strip()
             ),
         )
         settings.validate()

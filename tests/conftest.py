@@ -68,6 +68,9 @@ def settings(neo4j_uri: tuple[str, str, str]) -> Settings:
         neo4j_user=user,
         neo4j_password=password,
         max_page_size=100,
+        # Tests send many requests per token; test_edge_limits builds its own strict app.
+        rate_limit_per_minute=1_000_000,
+        rate_limit_burst=1_000_000,
     )
 
 
