@@ -26,12 +26,21 @@ def bench_neo4j(heap: str = "1g", pagecache: str = "512m") -> Iterator[Settings]
     """A Neo4j for benchmarks (its own home and port), started and stopped here."""
     external = os.environ.get("MAILLAGE_BENCH_NEO4J_URI")
     if external:
-        yield Settings(env="test", neo4j_uri=external,
-                       neo4j_password=os.environ.get("NEO4J_PASSWORD", BENCH_PASSWORD))
+        yield Settings(
+            env="test",
+            neo4j_uri=external,
+            neo4j_password=os.environ.get("NEO4J_PASSWORD", BENCH_PASSWORD),
+        )
         return
     root = project_root() / ".neo4j"
-    server = local.LocalNeo4j(home=root / "bench-home", lib=root / "lib", port=BENCH_PORT,
-                              password=BENCH_PASSWORD, heap=heap, pagecache=pagecache)
+    server = local.LocalNeo4j(
+        home=root / "bench-home",
+        lib=root / "lib",
+        port=BENCH_PORT,
+        password=BENCH_PASSWORD,
+        heap=heap,
+        pagecache=pagecache,
+    )
     started = local.start(server, timeout=240)
     print(f"Neo4j {local.NEO4J_VERSION} on {server.uri} (ready in {started:.1f} s)")
     try:
@@ -51,13 +60,31 @@ def free_port() -> int:
 def api_process(settings: Settings) -> Iterator[str]:
     """The API served by uvicorn in its own process; yields its base URL."""
     port = free_port()
-    env = dict(os.environ, NEO4J_URI=settings.neo4j_uri, NEO4J_USER=settings.neo4j_user,
-               NEO4J_PASSWORD=settings.neo4j_password, MAILLAGE_ENV="test",
-               MAILLAGE_LOG_LEVEL="WARNING")
+    env = dict(
+        os.environ,
+        NEO4J_URI=settings.neo4j_uri,
+        NEO4J_USER=settings.neo4j_user,
+        NEO4J_PASSWORD=settings.neo4j_password,
+        MAILLAGE_ENV="test",
+        MAILLAGE_LOG_LEVEL="WARNING",
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "server.app:app_factory", "--host",
-         "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        cwd=project_root(), env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "server.app:app_factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=project_root(),
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -36,25 +36,43 @@ async def _setup(db: Database) -> dict[str, Any]:
     await migrations.migrate(db)
     net = await networks.create_network(db, name=f"Bench {uuid.uuid4().hex[:8]}")
     sender = await organizations.create_organization(
-        db, OrganizationInput(name="Bench sender", kind="COMMUNITY"), network_id=net["id"])
+        db, OrganizationInput(name="Bench sender", kind="COMMUNITY"), network_id=net["id"]
+    )
     receiver = await organizations.create_organization(
-        db, OrganizationInput(name="Bench receiver", kind="FOOD_SECURITY"), network_id=net["id"])
-    service = await services.create_service(db, ServiceInput(
-        organization_id=receiver["id"], name="Dépannage", need_codes=["FOOD_SECURITY"]))
-    user = await identity.create_user(db, email=f"{uuid.uuid4().hex[:8]}@bench.maillage",
-                                      name="Bench")
-    await identity.assign_organization_role(db, user_id=user["id"],
-                                            organization_id=sender["id"], role="ORG_STAFF")
+        db, OrganizationInput(name="Bench receiver", kind="FOOD_SECURITY"), network_id=net["id"]
+    )
+    service = await services.create_service(
+        db,
+        ServiceInput(
+            organization_id=receiver["id"], name="Dépannage", need_codes=["FOOD_SECURITY"]
+        ),
+    )
+    user = await identity.create_user(
+        db, email=f"{uuid.uuid4().hex[:8]}@bench.maillage", name="Bench"
+    )
+    await identity.assign_organization_role(
+        db, user_id=user["id"], organization_id=sender["id"], role="ORG_STAFF"
+    )
     token, _ = await identity.create_token(db, user_id=user["id"])
-    return {"sender": sender["id"], "receiver": receiver["id"], "service": service["id"],
-            "token": token, "user": user["id"]}
+    return {
+        "sender": sender["id"],
+        "receiver": receiver["id"],
+        "service": service["id"],
+        "token": token,
+        "user": user["id"],
+    }
 
 
 def _payload(ctx: dict[str, Any]) -> dict[str, Any]:
-    return {"toOrganizationId": ctx["receiver"], "serviceId": ctx["service"],
-            "needCodes": ["FOOD_SECURITY"], "familyReference": "F-2026-0001",
-            "consent": {"given": True, "method": "VERBAL", "scope": "referral"},
-            "contact": {"phone": "514-555-0100"}, "idempotencyKey": uuid.uuid4().hex}
+    return {
+        "toOrganizationId": ctx["receiver"],
+        "serviceId": ctx["service"],
+        "needCodes": ["FOOD_SECURITY"],
+        "familyReference": "F-2026-0001",
+        "consent": {"given": True, "method": "VERBAL", "scope": "referral"},
+        "contact": {"phone": "514-555-0100"},
+        "idempotencyKey": uuid.uuid4().hex,
+    }
 
 
 async def _drive(clients: int, total: int, one: Any) -> tuple[float, list[float]]:
@@ -80,8 +98,11 @@ async def bench_api(url: str, ctx: dict[str, Any], clients: int, total: int) -> 
         headers = {"Authorization": f"Bearer {ctx['token']}"}
 
         async def one() -> None:
-            response = await http.post("/graphql", headers=headers,
-                                       json={"query": MUTATION, "variables": {"i": _payload(ctx)}})
+            response = await http.post(
+                "/graphql",
+                headers=headers,
+                json={"query": MUTATION, "variables": {"i": _payload(ctx)}},
+            )
             body = response.json()
             if "errors" in body:
                 raise RuntimeError(body["errors"])
@@ -97,11 +118,20 @@ async def bench_raw(db: Database, ctx: dict[str, Any], clients: int, total: int)
         await referrals.send_referral(
             db,
             referrals.ReferralInput(
-                to_organization_id=p["toOrganizationId"], need_codes=p["needCodes"],
-                family_reference=p["familyReference"], idempotency_key=p["idempotencyKey"],
-                consent_given=True, consent_method="VERBAL", consent_scope="referral",
-                service_id=p["serviceId"], contact_phone="514-555-0100"),
-            sender_id=ctx["sender"], actor_user_id=ctx["user"], now=datetime.now(UTC))
+                to_organization_id=p["toOrganizationId"],
+                need_codes=p["needCodes"],
+                family_reference=p["familyReference"],
+                idempotency_key=p["idempotencyKey"],
+                consent_given=True,
+                consent_method="VERBAL",
+                consent_scope="referral",
+                service_id=p["serviceId"],
+                contact_phone="514-555-0100",
+            ),
+            sender_id=ctx["sender"],
+            actor_user_id=ctx["user"],
+            now=datetime.now(UTC),
+        )
 
     await _drive(clients, min(20, total), one)
     seconds, latencies = await _drive(clients, total, one)
@@ -119,13 +149,14 @@ async def main_async(settings: Settings, requests: int) -> None:
                 api = await bench_api(url, ctx, clients, requests)
                 raw = await bench_raw(db, ctx, clients, requests)
                 for run in (api, raw):
-                    print(f"{clients:>7} {run.label:<11} {run.throughput:>8.1f} "
-                          f"{run.p50:>8.1f} {run.p95:>8.1f}")
+                    print(
+                        f"{clients:>7} {run.label:<11} {run.throughput:>8.1f} "
+                        f"{run.p50:>8.1f} {run.p95:>8.1f}"
+                    )
                 ratios[clients] = api.throughput / raw.throughput
                 print(f"{clients:>7} {'API/raw':<11} {ratios[clients]:>8.2f}")
         verdict = "met" if ratios[8] >= 0.5 else "NOT met"
-        print(f"\ntarget (API >= 0.5 x raw throughput at 8 clients): {verdict} "
-              f"({ratios[8]:.2f})")
+        print(f"\ntarget (API >= 0.5 x raw throughput at 8 clients): {verdict} ({ratios[8]:.2f})")
     finally:
         await db.close()
 

@@ -52,8 +52,9 @@ async def append(db: Database, records: list[AuditRecord]) -> None:
         }
         for r in records
     ]
-    await db.write(lambda tx: tx.run("UNWIND $rows AS row CREATE (a:AuditEntry) SET a = row",
-                                     rows=rows))
+    await db.write(
+        lambda tx: tx.run("UNWIND $rows AS row CREATE (a:AuditEntry) SET a = row", rows=rows)
+    )
 
 
 async def find_entries(

@@ -242,9 +242,7 @@ async def principal_for_token(db: Database, secret: str) -> Principal | None:
 async def touch_token(db: Database, token_id: str) -> None:
     """Record the token's last use (callers throttle this; it is a write)."""
     await db.write(
-        lambda tx: tx.run(
-            "MATCH (t:ApiToken {id: $id}) SET t.lastUsedAt = datetime()", id=token_id
-        )
+        lambda tx: tx.run("MATCH (t:ApiToken {id: $id}) SET t.lastUsedAt = datetime()", id=token_id)
     )
 
 

@@ -60,22 +60,29 @@ class Rule:
 NON_TERMINAL = frozenset(set(S) - TERMINAL_STATUSES)
 
 ACTIONS: dict[Action, Rule] = {
-    Action.ACKNOWLEDGE: Rule(EventType.ACKNOWLEDGED, Party.RECEIVER, frozenset({S.SENT}),
-                             S.ACKNOWLEDGED),
-    Action.ACCEPT: Rule(EventType.ACCEPTED, Party.RECEIVER, frozenset({S.ACKNOWLEDGED}),
-                        S.ACCEPTED),
-    Action.DECLINE: Rule(EventType.DECLINED, Party.RECEIVER, frozenset({S.ACKNOWLEDGED}),
-                         S.DECLINED),
-    Action.REDIRECT: Rule(EventType.REDIRECTED, Party.RECEIVER, frozenset({S.ACKNOWLEDGED}),
-                          S.REDIRECTED),
-    Action.RECORD_CONTACT: Rule(EventType.CONTACTED, Party.RECEIVER, frozenset({S.ACCEPTED}),
-                                S.CONTACTED),
-    Action.COMPLETE: Rule(EventType.COMPLETED, Party.RECEIVER, frozenset({S.CONTACTED}),
-                          S.COMPLETED),
+    Action.ACKNOWLEDGE: Rule(
+        EventType.ACKNOWLEDGED, Party.RECEIVER, frozenset({S.SENT}), S.ACKNOWLEDGED
+    ),
+    Action.ACCEPT: Rule(
+        EventType.ACCEPTED, Party.RECEIVER, frozenset({S.ACKNOWLEDGED}), S.ACCEPTED
+    ),
+    Action.DECLINE: Rule(
+        EventType.DECLINED, Party.RECEIVER, frozenset({S.ACKNOWLEDGED}), S.DECLINED
+    ),
+    Action.REDIRECT: Rule(
+        EventType.REDIRECTED, Party.RECEIVER, frozenset({S.ACKNOWLEDGED}), S.REDIRECTED
+    ),
+    Action.RECORD_CONTACT: Rule(
+        EventType.CONTACTED, Party.RECEIVER, frozenset({S.ACCEPTED}), S.CONTACTED
+    ),
+    Action.COMPLETE: Rule(
+        EventType.COMPLETED, Party.RECEIVER, frozenset({S.CONTACTED}), S.COMPLETED
+    ),
     # A family can miss the first appointment whether or not it was reached
     # beforehand, so a no-show is accepted from ACCEPTED as well as CONTACTED.
-    Action.RECORD_NO_SHOW: Rule(EventType.NO_SHOW, Party.RECEIVER,
-                                frozenset({S.ACCEPTED, S.CONTACTED}), S.NO_SHOW),
+    Action.RECORD_NO_SHOW: Rule(
+        EventType.NO_SHOW, Party.RECEIVER, frozenset({S.ACCEPTED, S.CONTACTED}), S.NO_SHOW
+    ),
     Action.EXPIRE: Rule(EventType.EXPIRED, Party.SYSTEM, frozenset({S.SENT}), S.EXPIRED),
     Action.CANCEL: Rule(EventType.CANCELLED, Party.SENDER, NON_TERMINAL, S.CANCELLED),
     Action.NOTE: Rule(EventType.NOTE, Party.EITHER, frozenset(S), None),

@@ -39,8 +39,7 @@ class Migration:
 
 def _unique_ids() -> tuple[str, ...]:
     return tuple(
-        f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS "
-        f"FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+        f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
         for label in LABELS_WITH_ID
     )
 
@@ -54,8 +53,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE CONSTRAINT need_code IF NOT EXISTS FOR (n:Need) REQUIRE n.code IS UNIQUE",
             "CREATE CONSTRAINT territory_code IF NOT EXISTS "
             "FOR (t:Territory) REQUIRE t.code IS UNIQUE",
-            "CREATE CONSTRAINT token_hash IF NOT EXISTS "
-            "FOR (t:ApiToken) REQUIRE t.hash IS UNIQUE",
+            "CREATE CONSTRAINT token_hash IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.hash IS UNIQUE",
             "CREATE CONSTRAINT user_email IF NOT EXISTS FOR (u:User) REQUIRE u.email IS UNIQUE",
             "CREATE CONSTRAINT migration_version IF NOT EXISTS "
             "FOR (m:SchemaMigration) REQUIRE m.version IS UNIQUE",

@@ -80,8 +80,9 @@ async def create_network(
 
 
 async def networks_by_id(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
-    rows = await db.rows(f"MATCH (n:Network) WHERE n.id IN $ids RETURN {NETWORK_FIELDS} AS n",
-                         ids=ids)
+    rows = await db.rows(
+        f"MATCH (n:Network) WHERE n.id IN $ids RETURN {NETWORK_FIELDS} AS n", ids=ids
+    )
     return {row["n"]["id"]: dict(row["n"]) for row in rows}
 
 
@@ -114,10 +115,12 @@ async def add_network_member(
             nid=nid,
             since=start,
         ):
-            raise Conflict("This organization is already a member of this network.",
-                           field="organizationId")
+            raise Conflict(
+                "This organization is already a member of this network.", field="organizationId"
+            )
         clash = await tx.row(
-            "MATCH (o:Organization {id: $oid}), (x:Organization)-[m:MEMBER_OF]->(:Network {id: $nid}) "
+            "MATCH (o:Organization {id: $oid}), "
+            "(x:Organization)-[m:MEMBER_OF]->(:Network {id: $nid}) "
             "WHERE x.id <> o.id AND (m.until IS NULL OR m.until >= $since) "
             "AND toLower(x.name) = toLower(o.name) "
             "RETURN x.id AS id LIMIT 1",
@@ -126,8 +129,9 @@ async def add_network_member(
             since=start,
         )
         if clash:
-            raise Conflict("Another member of this network has the same name.",
-                           field="organizationId")
+            raise Conflict(
+                "Another member of this network has the same name.", field="organizationId"
+            )
         row = await tx.row(
             "MATCH (o:Organization {id: $oid}), (n:Network {id: $nid}) "
             "CREATE (o)-[m:MEMBER_OF {since: $since, until: null}]->(n) "
@@ -156,8 +160,9 @@ async def end_network_membership(
             nid=nid,
         )
         if current is None:
-            raise NotFound("This organization has no open membership in this network.",
-                           field="organizationId")
+            raise NotFound(
+                "This organization has no open membership in this network.", field="organizationId"
+            )
         check_dates_in_order(current["since"].to_native(), end, "until")
         row = await tx.row(
             "MATCH (o:Organization {id: $oid})-[m:MEMBER_OF]->(n:Network {id: $nid}) "
@@ -214,14 +219,16 @@ async def declare_partnership(
         await _require(tx, "Organization", oid, "organizationId")
         await _require(tx, "Organization", pid, "partnerId")
         if await tx.row(
-            "MATCH (:Organization {id: $a})-[p:PARTNERS_WITH {kind: $kind}]-(:Organization {id: $b}) "
+            "MATCH (:Organization {id: $a})-[p:PARTNERS_WITH {kind: $kind}]-"
+            "(:Organization {id: $b}) "
             "WHERE p.until IS NULL RETURN p.id AS id",
             a=oid,
             b=pid,
             kind=kind_ok,
         ):
-            raise Conflict(f"These organizations already have an open {kind_ok} partnership.",
-                           field="kind")
+            raise Conflict(
+                f"These organizations already have an open {kind_ok} partnership.", field="kind"
+            )
         row = await tx.row(
             "MATCH (a:Organization {id: $a}), (b:Organization {id: $b}) "
             "CREATE (a)-[p:PARTNERS_WITH {id: $id, kind: $kind, since: $since, until: null, "
@@ -316,7 +323,11 @@ async def list_territories(db: Database) -> list[dict[str, Any]]:
 
 
 async def create_place(
-    db: Database, *, name: str, kind: str, territory_id: str | None = None,
+    db: Database,
+    *,
+    name: str,
+    kind: str,
+    territory_id: str | None = None,
     place_id: str | None = None,
 ) -> dict[str, Any]:
     name_ok = check_text(name, "name", max_length=200)
@@ -333,8 +344,9 @@ async def create_place(
             name=name_ok,
             tid=tid,
         ):
-            raise Conflict(f"A place named {name_ok!r} already exists in this territory.",
-                           field="name")
+            raise Conflict(
+                f"A place named {name_ok!r} already exists in this territory.", field="name"
+            )
         pid = place_id or str(uuid.uuid4())
         await tx.run(
             "CREATE (p:Place {id: $id, name: $name, kind: $kind, createdAt: datetime()})",
@@ -344,7 +356,8 @@ async def create_place(
         )
         if tid is not None:
             await tx.run(
-                "MATCH (p:Place {id: $id}), (t:Territory {id: $tid}) CREATE (p)-[:IN_TERRITORY]->(t)",
+                "MATCH (p:Place {id: $id}), (t:Territory {id: $tid}) "
+                "CREATE (p)-[:IN_TERRITORY]->(t)",
                 id=pid,
                 tid=tid,
             )

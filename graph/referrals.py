@@ -46,13 +46,13 @@ __all__ = [
     "ReferralFilter",
     "ReferralInput",
     "add_note",
-    "withdraw_consent",
     "events_by_referral",
     "find_referrals",
     "referral_parties",
     "referrals_by_id",
     "send_referral",
     "transition",
+    "withdraw_consent",
 ]
 
 REFERRAL_FIELDS = (
@@ -120,6 +120,11 @@ def _payload_hash(data: ReferralInput) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _language(value: str | None) -> str | None:
+    langs = check_languages([value] if value else [], "contact.preferredLanguage")
+    return langs[0] if langs else None
+
+
 def _clean(data: ReferralInput, now: datetime) -> _Clean:
     needs = check_codes(data.need_codes, "needCodes", required=True)
     family_ref = check_text(data.family_reference, "familyReference", max_length=64)
@@ -138,10 +143,10 @@ def _clean(data: ReferralInput, now: datetime) -> _Clean:
     contact = {
         "contactPhone": optional_text(data.contact_phone, "contact.phone", max_length=40),
         "contactEmail": check_email(data.contact_email, "contact.email"),
-        "contactLanguage": (check_languages([data.contact_language], "contact.preferredLanguage")
-                            or [None])[0] if data.contact_language else None,
-        "contactBestTime": optional_text(data.contact_best_time, "contact.bestTime",
-                                         max_length=200),
+        "contactLanguage": _language(data.contact_language),
+        "contactBestTime": optional_text(
+            data.contact_best_time, "contact.bestTime", max_length=200
+        ),
     }
     if any(contact.values()) and not data.consent_given:
         raise BadUserInput(
@@ -181,7 +186,8 @@ async def _check_destination(
         "OPTIONAL MATCH (t:Organization {id: $receiver}) "
         "RETURN t IS NOT NULL AS exists, t.active AS active, t.name AS name, "
         "[(s)-[m1:MEMBER_OF]->(n:Network)<-[m2:MEMBER_OF]-(t) "
-        " WHERE (m1.until IS NULL OR m1.until >= date()) AND (m2.until IS NULL OR m2.until >= date())"
+        " WHERE (m1.until IS NULL OR m1.until >= date()) "
+        "   AND (m2.until IS NULL OR m2.until >= date())"
         " | n {.id, .ackDelayHours, .retentionDays}] AS networks",
         sender=sender_id,
         receiver=receiver_id,
@@ -191,20 +197,24 @@ async def _check_destination(
     if not row["exists"]:
         raise NotFound(f"No organization with id {receiver_id}.", field="toOrganizationId")
     if not row["active"]:
-        raise BadUserInput(f"{row['name']} is no longer active and cannot receive referrals.",
-                           field="toOrganizationId")
+        raise BadUserInput(
+            f"{row['name']} is no longer active and cannot receive referrals.",
+            field="toOrganizationId",
+        )
     if not row["networks"]:
         raise BadUserInput(
             f"{row['name']} is in none of your networks; you can refer only to members of a "
             "network your organization belongs to.",
             field="toOrganizationId",
         )
-    known = await tx.rows("MATCH (n:Need) WHERE n.code IN $codes RETURN n.code AS code",
-                          codes=needs)
+    known = await tx.rows(
+        "MATCH (n:Need) WHERE n.code IN $codes RETURN n.code AS code", codes=needs
+    )
     unknown = sorted(set(needs) - {r["code"] for r in known})
     if unknown:
-        raise BadUserInput(f"needCodes {', '.join(unknown)} are not in the need taxonomy.",
-                           field="needCodes")
+        raise BadUserInput(
+            f"needCodes {', '.join(unknown)} are not in the need taxonomy.", field="needCodes"
+        )
     if service_id is not None:
         svc = await tx.row(
             "MATCH (s:Service {id: $id}) "
@@ -217,8 +227,9 @@ async def _check_destination(
         if svc is None:
             raise NotFound(f"No service with id {service_id}.", field="serviceId")
         if not svc["offered"]:
-            raise BadUserInput(f"{svc['name']} is not a service of {row['name']}.",
-                               field="serviceId")
+            raise BadUserInput(
+                f"{svc['name']} is not a service of {row['name']}.", field="serviceId"
+            )
         missing = sorted(set(needs) - set(svc["needs"]))
         if missing:
             raise BadUserInput(
@@ -248,9 +259,11 @@ async def _append_event(
     reason: str | None = None,
     comment: str | None = None,
 ) -> None:
-    closes = status in TERMINAL_STATUSES and event not in {EventType.NOTE,
-                                                           EventType.CONTACT_PURGED,
-                                                           EventType.CONSENT_WITHDRAWN}
+    closes = status in TERMINAL_STATUSES and event not in {
+        EventType.NOTE,
+        EventType.CONTACT_PURGED,
+        EventType.CONSENT_WITHDRAWN,
+    }
     await tx.run(
         "MATCH (c:EventCounter {name: 'referralEvents'}) SET c.value = c.value + 1 "
         "WITH c.value AS seq "
@@ -318,20 +331,28 @@ async def _create_referral(
         needs=clean.needs,
     )
     for query, other in (
-        ("MATCH (r:Referral {id: $id}), (x:Service {id: $other}) CREATE (r)-[:FOR_SERVICE]->(x)",
-         service_id),
-        ("MATCH (r:Referral {id: $id}), (x:Place {id: $other}) CREATE (r)-[:ORIGINATED_AT]->(x)",
-         place_id),
-        ("MATCH (r:Referral {id: $id}), (x:Referral {id: $other}) "
-         "CREATE (r)-[:REDIRECTED_FROM]->(x)", redirected_from),
+        (
+            "MATCH (r:Referral {id: $id}), (x:Service {id: $other}) CREATE (r)-[:FOR_SERVICE]->(x)",
+            service_id,
+        ),
+        (
+            "MATCH (r:Referral {id: $id}), (x:Place {id: $other}) CREATE (r)-[:ORIGINATED_AT]->(x)",
+            place_id,
+        ),
+        (
+            "MATCH (r:Referral {id: $id}), (x:Referral {id: $other}) "
+            "CREATE (r)-[:REDIRECTED_FROM]->(x)",
+            redirected_from,
+        ),
     ):
         if other is not None:
             await tx.run(query, id=referral_id, other=other)
 
 
 async def _referral(tx: Tx, referral_id: str) -> dict[str, Any]:
-    row = await tx.row(f"MATCH (r:Referral {{id: $id}}) RETURN {REFERRAL_FIELDS} AS r",
-                       id=referral_id)
+    row = await tx.row(
+        f"MATCH (r:Referral {{id: $id}}) RETURN {REFERRAL_FIELDS} AS r", id=referral_id
+    )
     assert row is not None
     return dict(row["r"])
 
@@ -379,20 +400,43 @@ async def send_referral(
         if existing is not None:
             return existing, False
         networks = await _check_destination(
-            tx, sender_id=sender, receiver_id=receiver, service_id=service, needs=clean.needs,
+            tx,
+            sender_id=sender,
+            receiver_id=receiver,
+            service_id=service,
+            needs=clean.needs,
             override=data.override_availability,
         )
-        if place is not None and await tx.row("MATCH (p:Place {id: $id}) RETURN p.id AS id",
-                                              id=place) is None:
+        if (
+            place is not None
+            and await tx.row("MATCH (p:Place {id: $id}) RETURN p.id AS id", id=place) is None
+        ):
             raise NotFound(f"No place with id {place}.", field="placeId")
         rid = str(uuid.uuid4())
         await _create_referral(
-            tx, referral_id=rid, sender_id=sender, receiver_id=receiver, clean=clean,
-            service_id=service, place_id=place, networks=networks, watchers=[sender, receiver],
-            now=now, scope=scope, payload_hash=digest,
+            tx,
+            referral_id=rid,
+            sender_id=sender,
+            receiver_id=receiver,
+            clean=clean,
+            service_id=service,
+            place_id=place,
+            networks=networks,
+            watchers=[sender, receiver],
+            now=now,
+            scope=scope,
+            payload_hash=digest,
         )
-        await _append_event(tx, rid, EventType.SENT, ReferralStatus.SENT, at=now,
-                            actor_user_id=actor_user_id, actor_org_id=sender, comment=comment)
+        await _append_event(
+            tx,
+            rid,
+            EventType.SENT,
+            ReferralStatus.SENT,
+            at=now,
+            actor_user_id=actor_user_id,
+            actor_org_id=sender,
+            comment=comment,
+        )
         return await _referral(tx, rid), True
 
     try:
@@ -450,13 +494,17 @@ async def transition(
     new_target = None
     if action is Action.REDIRECT:
         assert redirect_to is not None
-        new_target = (check_id(redirect_to[0], "toOrganizationId"),
-                      check_id(redirect_to[1], "toServiceId") if redirect_to[1] else None)
+        new_target = (
+            check_id(redirect_to[0], "toOrganizationId"),
+            check_id(redirect_to[1], "toServiceId") if redirect_to[1] else None,
+        )
 
     async def work(tx: Tx) -> dict[str, Any]:
         # The write takes the referral's lock; the status read after it is the latest committed.
-        await tx.run("MATCH (r:Referral {id: $id}) SET r.lockVersion = coalesce(r.lockVersion, 0) "
-                     "+ 1", id=rid)
+        await tx.run(
+            "MATCH (r:Referral {id: $id}) SET r.lockVersion = coalesce(r.lockVersion, 0) + 1",
+            id=rid,
+        )
         row = await tx.row("MATCH (r:Referral {id: $id}) RETURN r.status AS status", id=rid)
         if row is None:
             raise NotFound(f"No referral with id {rid}.", field="id")
@@ -469,17 +517,32 @@ async def transition(
             )
         status = next_status(current, action)
         event = {
-            Action.ACKNOWLEDGE: EventType.ACKNOWLEDGED, Action.ACCEPT: EventType.ACCEPTED,
-            Action.DECLINE: EventType.DECLINED, Action.REDIRECT: EventType.REDIRECTED,
-            Action.RECORD_CONTACT: EventType.CONTACTED, Action.COMPLETE: EventType.COMPLETED,
-            Action.RECORD_NO_SHOW: EventType.NO_SHOW, Action.EXPIRE: EventType.EXPIRED,
-            Action.CANCEL: EventType.CANCELLED, Action.NOTE: EventType.NOTE,
+            Action.ACKNOWLEDGE: EventType.ACKNOWLEDGED,
+            Action.ACCEPT: EventType.ACCEPTED,
+            Action.DECLINE: EventType.DECLINED,
+            Action.REDIRECT: EventType.REDIRECTED,
+            Action.RECORD_CONTACT: EventType.CONTACTED,
+            Action.COMPLETE: EventType.COMPLETED,
+            Action.RECORD_NO_SHOW: EventType.NO_SHOW,
+            Action.EXPIRE: EventType.EXPIRED,
+            Action.CANCEL: EventType.CANCELLED,
+            Action.NOTE: EventType.NOTE,
         }[action]
         if new_target is not None:
-            await _redirect(tx, rid, new_target, actor_user_id=actor_user_id,
-                            actor_org_id=actor_org_id, now=now)
-        await _append_event(tx, rid, event, status, at=now, actor_user_id=actor_user_id,
-                            actor_org_id=actor_org_id, reason=reason_ok, comment=comment_ok)
+            await _redirect(
+                tx, rid, new_target, actor_user_id=actor_user_id, actor_org_id=actor_org_id, now=now
+            )
+        await _append_event(
+            tx,
+            rid,
+            event,
+            status,
+            at=now,
+            actor_user_id=actor_user_id,
+            actor_org_id=actor_org_id,
+            reason=reason_ok,
+            comment=comment_ok,
+        )
         return await _referral(tx, rid)
 
     return await db.write(work)
@@ -499,26 +562,48 @@ async def _redirect(
     receiver, service = target
     sender = original["receiverId"]
     if receiver == original["senderId"]:
-        raise BadUserInput("Redirect to a third organization, not back to the sender; "
-                           "decline instead.", field="toOrganizationId")
+        raise BadUserInput(
+            "Redirect to a third organization, not back to the sender; decline instead.",
+            field="toOrganizationId",
+        )
     networks = await _check_destination(
-        tx, sender_id=sender, receiver_id=receiver, service_id=service,
-        needs=list(original["needCodes"]), override=False,
+        tx,
+        sender_id=sender,
+        receiver_id=receiver,
+        service_id=service,
+        needs=list(original["needCodes"]),
+        override=False,
     )
     props = {
         k: original[k]
-        for k in ("urgency", "consentGiven", "consentAt", "consentMethod", "consentScope",
-                  "overrideAvailability", "needCodes", *CONTACT_PROPS)
+        for k in (
+            "urgency",
+            "consentGiven",
+            "consentAt",
+            "consentMethod",
+            "consentScope",
+            "overrideAvailability",
+            "needCodes",
+            *CONTACT_PROPS,
+        )
         if original.get(k) is not None
     }
     props["overrideAvailability"] = False
     props["familyReference"] = original["familyRef"]
     new_id = str(uuid.uuid4())
     await _create_referral(
-        tx, referral_id=new_id, sender_id=sender, receiver_id=receiver,
-        clean=_Clean(props=props, needs=list(original["needCodes"])), service_id=service,
-        place_id=original.get("placeId"), networks=networks,
-        watchers=[*original["watcherIds"], receiver], now=now, scope=None, payload_hash=None,
+        tx,
+        referral_id=new_id,
+        sender_id=sender,
+        receiver_id=receiver,
+        clean=_Clean(props=props, needs=list(original["needCodes"])),
+        service_id=service,
+        place_id=original.get("placeId"),
+        networks=networks,
+        watchers=[*original["watcherIds"], receiver],
+        now=now,
+        scope=None,
+        payload_hash=None,
         redirected_from=original_id,
     )
     # The family node is the original sender's; link the new referral to the same one.
@@ -542,27 +627,51 @@ async def _redirect(
         old=original_id,
         receiver=receiver,
     )
-    await _append_event(tx, new_id, EventType.SENT, ReferralStatus.SENT, at=now,
-                        actor_user_id=actor_user_id, actor_org_id=actor_org_id,
-                        comment=None)
+    await _append_event(
+        tx,
+        new_id,
+        EventType.SENT,
+        ReferralStatus.SENT,
+        at=now,
+        actor_user_id=actor_user_id,
+        actor_org_id=actor_org_id,
+        comment=None,
+    )
     return new_id
 
 
 async def add_note(
-    db: Database, referral_id: str, text: str, *, actor_user_id: str, actor_org_id: str,
+    db: Database,
+    referral_id: str,
+    text: str,
+    *,
+    actor_user_id: str,
+    actor_org_id: str,
     now: datetime,
 ) -> dict[str, Any]:
     parties = await referral_parties(db, referral_id)
     if parties is None:
         raise NotFound(f"No referral with id {referral_id}.", field="id")
-    return await transition(db, referral_id, Action.NOTE, expected_status=parties["status"],
-                            actor_user_id=actor_user_id, actor_org_id=actor_org_id, now=now,
-                            comment=text)
+    return await transition(
+        db,
+        referral_id,
+        Action.NOTE,
+        expected_status=parties["status"],
+        actor_user_id=actor_user_id,
+        actor_org_id=actor_org_id,
+        now=now,
+        comment=text,
+    )
 
 
 async def withdraw_consent(
-    db: Database, referral_id: str, *, actor_user_id: str | None, actor_org_id: str,
-    now: datetime, comment: str | None = None,
+    db: Database,
+    referral_id: str,
+    *,
+    actor_user_id: str | None,
+    actor_org_id: str,
+    now: datetime,
+    comment: str | None = None,
 ) -> dict[str, Any]:
     """The family withdrew consent: purge contact details now, record it, keep the status."""
     rid = check_id(referral_id, "id")
@@ -586,17 +695,25 @@ async def withdraw_consent(
             id=rid,
             now=now,
         )
-        await _append_event(tx, rid, EventType.CONSENT_WITHDRAWN, ReferralStatus(row["status"]),
-                            at=now, actor_user_id=actor_user_id, actor_org_id=actor_org_id,
-                            comment=comment_ok)
+        await _append_event(
+            tx,
+            rid,
+            EventType.CONSENT_WITHDRAWN,
+            ReferralStatus(row["status"]),
+            at=now,
+            actor_user_id=actor_user_id,
+            actor_org_id=actor_org_id,
+            comment=comment_ok,
+        )
         return await _referral(tx, rid)
 
     return await db.write(work)
 
 
 async def referrals_by_id(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
-    rows = await db.rows(f"MATCH (r:Referral) WHERE r.id IN $ids RETURN {REFERRAL_FIELDS} AS r",
-                         ids=ids)
+    rows = await db.rows(
+        f"MATCH (r:Referral) WHERE r.id IN $ids RETURN {REFERRAL_FIELDS} AS r", ids=ids
+    )
     return {row["r"]["id"]: dict(row["r"]) for row in rows}
 
 

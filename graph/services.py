@@ -38,8 +38,9 @@ SERVICE_FIELDS = (
     "organizationId: COLLECT { MATCH (o:Organization)-[:OFFERS]->(s) RETURN o.id }[0]}"
 )
 # OPEN first, then WAITLIST: the outreach worker's question is "where is there room?".
-AVAILABILITY_RANK = "CASE s.availability WHEN 'OPEN' THEN 0 WHEN 'WAITLIST' THEN 1 " \
-    "WHEN 'FULL' THEN 2 ELSE 3 END"
+AVAILABILITY_RANK = (
+    "CASE s.availability WHEN 'OPEN' THEN 0 WHEN 'WAITLIST' THEN 1 WHEN 'FULL' THEN 2 ELSE 3 END"
+)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,9 @@ async def _link(tx: Tx, service_id: str, needs: list[str] | None, areas: list[st
         )
 
 
-async def _record_availability(tx: Tx, service_id: str, availability: str, actor: str | None) -> None:
+async def _record_availability(
+    tx: Tx, service_id: str, availability: str, actor: str | None
+) -> None:
     await tx.run(
         "MATCH (s:Service {id: $id}) "
         "SET s.availability = $availability, s.availabilityChangedAt = datetime() "
@@ -138,7 +141,10 @@ async def _record_availability(tx: Tx, service_id: str, availability: str, actor
 
 
 async def create_service(
-    db: Database, data: ServiceInput, *, actor_user_id: str | None = None,
+    db: Database,
+    data: ServiceInput,
+    *,
+    actor_user_id: str | None = None,
     service_id: str | None = None,
 ) -> dict[str, Any]:
     org_id = check_id(data.organization_id, "organizationId")
@@ -175,11 +181,16 @@ async def create_service(
 async def update_service(db: Database, service_id: str, data: ServiceInput) -> dict[str, Any]:
     sid = check_id(service_id, "id")
     props = _clean(data, creating=False)
-    needs = None if data.need_codes is None else check_codes(data.need_codes, "needCodes",
-                                                             required=True)
-    areas = None if data.territory_ids is None else [
-        check_id(t, "territoryIds") for t in data.territory_ids
-    ]
+    needs = (
+        None
+        if data.need_codes is None
+        else check_codes(data.need_codes, "needCodes", required=True)
+    )
+    areas = (
+        None
+        if data.territory_ids is None
+        else [check_id(t, "territoryIds") for t in data.territory_ids]
+    )
     if data.availability is not None:
         raise BadUserInput(
             "Change availability with setServiceAvailability, which keeps its history.",

@@ -37,8 +37,10 @@ async def _expire_batch(db: Database, now: datetime) -> int:
         done = 0
         for row in rows:
             # Lock, then re-check: an acknowledgement may have won meanwhile.
-            await tx.run("MATCH (r:Referral {id: $id}) SET r.lockVersion = "
-                         "coalesce(r.lockVersion, 0) + 1", id=row["id"])
+            await tx.run(
+                "MATCH (r:Referral {id: $id}) SET r.lockVersion = coalesce(r.lockVersion, 0) + 1",
+                id=row["id"],
+            )
             current = await tx.row(
                 "MATCH (r:Referral {id: $id}) RETURN r.status AS status, r.acknowledgeBy AS by",
                 id=row["id"],
@@ -46,9 +48,16 @@ async def _expire_batch(db: Database, now: datetime) -> int:
             if current is None or current["status"] != ReferralStatus.SENT.value:
                 continue
             status = next_status(current["status"], Action.EXPIRE)
-            await _append_event(tx, row["id"], EventType.EXPIRED, status,
-                                at=current["by"].to_native(), actor_user_id=None,
-                                actor_org_id=None, reason="NOT_ACKNOWLEDGED_IN_TIME")
+            await _append_event(
+                tx,
+                row["id"],
+                EventType.EXPIRED,
+                status,
+                at=current["by"].to_native(),
+                actor_user_id=None,
+                actor_org_id=None,
+                reason="NOT_ACKNOWLEDGED_IN_TIME",
+            )
             done += 1
         return done
 
@@ -72,9 +81,16 @@ async def _purge_batch(db: Database, now: datetime) -> int:
                 id=row["id"],
                 now=now,
             )
-            await _append_event(tx, row["id"], EventType.CONTACT_PURGED,
-                                ReferralStatus(row["status"]), at=now, actor_user_id=None,
-                                actor_org_id=None, reason="RETENTION_DELAY")
+            await _append_event(
+                tx,
+                row["id"],
+                EventType.CONTACT_PURGED,
+                ReferralStatus(row["status"]),
+                at=now,
+                actor_user_id=None,
+                actor_org_id=None,
+                reason="RETENTION_DELAY",
+            )
         return len(rows)
 
     return await db.write(work)
@@ -92,5 +108,3 @@ async def sweep(db: Database, now: datetime) -> SweepResult:
         if n < BATCH:
             break
     return SweepResult(expired=expired, purged=purged)
-
-

@@ -36,8 +36,9 @@ def check_text(value: str | None, field: str, *, max_length: int = 200, min_leng
     text = value.strip()
     if len(text) < min_length:
         raise BadUserInput(
-            f"{field} must not be empty." if min_length == 1 else
-            f"{field} needs at least {min_length} characters.",
+            f"{field} must not be empty."
+            if min_length == 1
+            else f"{field} needs at least {min_length} characters.",
             field=field,
         )
     if len(text) > max_length:

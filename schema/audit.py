@@ -39,7 +39,7 @@ def _target(args: dict[str, Any]) -> str | None:
 
 
 class AuditTrail(SchemaExtension):
-    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_operation(self) -> AsyncIterator[None]:
         context = self.execution_context.context
         if isinstance(context, Context):
             context.audit_scopes.clear()
@@ -54,8 +54,9 @@ class AuditTrail(SchemaExtension):
             await audit.append(context.db, records)
         except Exception:
             # The operation has happened; losing its trace is an incident, not a client error.
-            log.exception("could not write the audit trail",
-                          extra={"request_id": context.request_id})
+            log.exception(
+                "could not write the audit trail", extra={"request_id": context.request_id}
+            )
 
     def _mutation_fields(self) -> list[tuple[str, str, dict[str, Any]]]:
         document = self.execution_context.graphql_document
@@ -73,8 +74,10 @@ class AuditTrail(SchemaExtension):
                 continue
             for selection in definition.selection_set.selections:
                 if isinstance(selection, FieldNode):
-                    args = {a.name.value: value_from_ast_untyped(a.value, variables)
-                            for a in selection.arguments}
+                    args = {
+                        a.name.value: value_from_ast_untyped(a.value, variables)
+                        for a in selection.arguments or ()
+                    }
                     key = selection.alias.value if selection.alias else selection.name.value
                     fields.append((key, selection.name.value, args))
         return fields
@@ -97,17 +100,32 @@ class AuditTrail(SchemaExtension):
             else:
                 if errors and result is not None and getattr(result, "data", None) is None:
                     outcome = str((errors[0].extensions or {}).get("code", "ERROR"))
-            records.append(audit.AuditRecord(
-                at=now, operation=field, outcome=outcome, user_id=principal.user_id,
-                token_id=principal.token_id, request_id=context.request_id,
-                target_id=_target(args), organization_ids=orgs,
-                actor_organization_ids=actor_orgs,
-            ))
+            records.append(
+                audit.AuditRecord(
+                    at=now,
+                    operation=field,
+                    outcome=outcome,
+                    user_id=principal.user_id,
+                    token_id=principal.token_id,
+                    request_id=context.request_id,
+                    target_id=_target(args),
+                    organization_ids=orgs,
+                    actor_organization_ids=actor_orgs,
+                )
+            )
         for what, target, parties in context.audit_reads:
-            records.append(audit.AuditRecord(
-                at=now, operation=what, outcome="OK", user_id=principal.user_id,
-                token_id=principal.token_id, request_id=context.request_id, target_id=target,
-                organization_ids=parties, actor_organization_ids=actor_orgs,
-                kind="READ_PERSONAL",
-            ))
+            records.append(
+                audit.AuditRecord(
+                    at=now,
+                    operation=what,
+                    outcome="OK",
+                    user_id=principal.user_id,
+                    token_id=principal.token_id,
+                    request_id=context.request_id,
+                    target_id=target,
+                    organization_ids=parties,
+                    actor_organization_ids=actor_orgs,
+                    kind="READ_PERSONAL",
+                )
+            )
         return records

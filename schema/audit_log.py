@@ -36,9 +36,14 @@ class AuditEntry:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AuditEntry:
         return cls(
-            id=row["id"], at=native(row["at"]), kind=row.get("kind", "MUTATION"),
-            operation=row["operation"], outcome=row["outcome"], user_id=row.get("userId"),
-            token_id=row.get("tokenId"), request_id=row.get("requestId", ""),
+            id=row["id"],
+            at=native(row["at"]),
+            kind=row.get("kind", "MUTATION"),
+            operation=row["operation"],
+            outcome=row["outcome"],
+            user_id=row.get("userId"),
+            token_id=row.get("tokenId"),
+            request_id=row.get("requestId", ""),
             target_id=row.get("targetId"),
             organization_ids=list(row.get("organizationIds") or []),
             actor_organization_ids=list(row.get("actorOrganizationIds") or []),
@@ -47,8 +52,10 @@ class AuditEntry:
 
 @strawberry.type
 class AuditQuery:
-    @strawberry.field(description="An organization's audit trail (its admins), or everyone's "
-                      "(platform admins, organizationId omitted); newest first.")
+    @strawberry.field(
+        description="An organization's audit trail (its admins), or everyone's "
+        "(platform admins, organizationId omitted); newest first."
+    )
     async def audit_log(
         self,
         info: Info,
@@ -63,6 +70,7 @@ class AuditQuery:
         if from_ is not None and to is not None and to < from_:
             raise BadUserInput("to is before from.", field="to")
         skip, limit = page_window(first, after, info.context.settings.max_page_size)
-        rows, total = await audit.find_entries(info.context.db, organization_id=org,
-                                               since=from_, until=to, skip=skip, limit=limit)
+        rows, total = await audit.find_entries(
+            info.context.db, organization_id=org, since=from_, until=to, skip=skip, limit=limit
+        )
         return to_connection(rows, total, skip, AuditEntry.from_row)

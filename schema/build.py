@@ -20,11 +20,11 @@ from strawberry.types import ExecutionContext
 
 from schema.audit import AuditTrail
 from schema.audit_log import AuditQuery
+from schema.context import EdgeSettings
 from schema.directory import DirectoryMutation, DirectoryQuery
 from schema.errors import MaskUnexpectedErrors
 from schema.identity import IdentityMutation, IdentityQuery
 from schema.referrals import ReferralMutation, ReferralQuery, ReferralSubscription
-from server.settings import Settings
 
 __all__ = ["build_schema"]
 
@@ -40,9 +40,8 @@ class MaillageSchema(strawberry.Schema):
         """Expected errors are answers, not incidents; MaskUnexpectedErrors logs the rest."""
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+def build_schema(settings: EdgeSettings) -> strawberry.Schema:
     """The schema with the edge's limits; production hides introspection and suggestions."""
-    settings = settings or Settings()
     production = settings.env == "production"
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         MaskUnexpectedErrors,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from strawberry.types import Info as StrawberryInfo
 
@@ -13,15 +13,38 @@ from graph.db import Database
 from graph.errors import Unauthenticated
 from graph.identity import Principal
 from schema.loaders import Loaders
-from server.settings import Settings
 
-__all__ = ["Context", "Info"]
+__all__ = ["Context", "EdgeSettings", "Info"]
+
+
+class EdgeSettings(Protocol):
+    """What the schema reads from the app's settings (``server.settings.Settings`` has it).
+
+    A protocol, so ``schema/`` does not import ``server/``: dependencies point one way.
+    """
+
+    @property
+    def env(self) -> str: ...
+    @property
+    def max_page_size(self) -> int: ...
+    @property
+    def event_poll_seconds(self) -> float: ...
+    @property
+    def max_subscriptions_per_connection(self) -> int: ...
+    @property
+    def max_query_depth(self) -> int: ...
+    @property
+    def max_query_tokens(self) -> int: ...
+    @property
+    def max_aliases(self) -> int: ...
+    @property
+    def max_batch_operations(self) -> int: ...
 
 
 @dataclass
 class Context:
     db: Database
-    settings: Settings
+    settings: EdgeSettings
     request_id: str
     principal: Principal | None
     loaders: Loaders = field(init=False)

@@ -12,9 +12,9 @@ from graph import services as g_services
 from graph import vocabulary as v
 from graph.errors import NotFound
 from graph.validation import check_id
+from schema.access import authorize
 from schema.context import Info
 from schema.pagination import Connection, page_window, to_connection
-from schema.access import authorize
 from schema.policy import Scope
 from schema.types import (
     Availability,
@@ -169,12 +169,14 @@ class DirectoryQuery:
         rows, total = await g_orgs.find_organizations(
             info.context.db,
             g_orgs.OrganizationFilter(
-                network_id=None if f.network_id is None else check_id(f.network_id,
-                                                                      "filter.networkId"),
+                network_id=None
+                if f.network_id is None
+                else check_id(f.network_id, "filter.networkId"),
                 kind=_enum_value(f.kind),
                 need_code=f.need_code,
-                territory_id=None if f.territory_id is None else check_id(f.territory_id,
-                                                                          "filter.territoryId"),
+                territory_id=None
+                if f.territory_id is None
+                else check_id(f.territory_id, "filter.territoryId"),
                 search=f.search,
                 include_inactive=f.include_inactive,
             ),
@@ -207,14 +209,14 @@ class DirectoryQuery:
             info.context.db,
             g_services.ServiceFilter(
                 need_code=f.need_code,
-                territory_id=None if f.territory_id is None else check_id(f.territory_id,
-                                                                          "filter.territoryId"),
-                availability=None if f.availability is None else [
-                    a.value for a in f.availability
-                ],
+                territory_id=None
+                if f.territory_id is None
+                else check_id(f.territory_id, "filter.territoryId"),
+                availability=None if f.availability is None else [a.value for a in f.availability],
                 search=f.search,
-                organization_id=None if f.organization_id is None else check_id(
-                    f.organization_id, "filter.organizationId"),
+                organization_id=None
+                if f.organization_id is None
+                else check_id(f.organization_id, "filter.organizationId"),
             ),
             skip=skip,
             limit=limit,
@@ -272,9 +274,7 @@ class DirectoryQuery:
 @strawberry.type
 class DirectoryMutation:
     @strawberry.mutation
-    async def create_organization(
-        self, info: Info, input: CreateOrganizationInput
-    ) -> Organization:
+    async def create_organization(self, info: Info, input: CreateOrganizationInput) -> Organization:
         authorize(info, "organization.create")
         row = await g_orgs.create_organization(
             info.context.db,
@@ -312,9 +312,9 @@ class DirectoryMutation:
                 eligibility=input.eligibility,
                 languages=input.languages,
                 need_codes=input.need_codes,
-                territory_ids=None if input.territory_ids is None else [
-                    str(t) for t in input.territory_ids
-                ],
+                territory_ids=None
+                if input.territory_ids is None
+                else [str(t) for t in input.territory_ids],
                 availability=input.availability.value,
             ),
             actor_user_id=info.context.caller.user_id,
@@ -335,9 +335,9 @@ class DirectoryMutation:
                 eligibility=input.eligibility,
                 languages=input.languages,
                 need_codes=input.need_codes,
-                territory_ids=None if input.territory_ids is None else [
-                    str(t) for t in input.territory_ids
-                ],
+                territory_ids=None
+                if input.territory_ids is None
+                else [str(t) for t in input.territory_ids],
             ),
         )
         return Service.from_row(row)

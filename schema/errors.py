@@ -35,8 +35,7 @@ class MaskUnexpectedErrors(MaskErrors):
         for error in processed:
             # Syntax, validation and limit errors: the client's query is at fault.
             if error.original_error is None and "code" not in (error.extensions or {}):
-                error.extensions = {**(error.extensions or {}),
-                                    "code": "GRAPHQL_VALIDATION_FAILED"}
+                error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
         return processed
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:

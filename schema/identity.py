@@ -10,8 +10,8 @@ import strawberry
 from graph import identity as g_identity
 from graph.errors import NotFound
 from graph.validation import check_id
-from schema.context import Info
 from schema.access import authorize
+from schema.context import Info
 from schema.policy import Scope
 from schema.types import Organization, OrgRole, native
 
@@ -101,8 +101,10 @@ class IdentityQuery:
     async def api_tokens(self, info: Info, user_id: strawberry.ID | None = None) -> list[ApiToken]:
         uid = info.context.caller.user_id if user_id is None else check_id(user_id, "userId")
         authorize(info, "token.list", Scope.of(user_id=uid))
-        return [ApiToken.from_row(r["token"])
-                for r in await g_identity.user_tokens(info.context.db, uid)]
+        return [
+            ApiToken.from_row(r["token"])
+            for r in await g_identity.user_tokens(info.context.db, uid)
+        ]
 
 
 @strawberry.type

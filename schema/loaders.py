@@ -15,8 +15,9 @@ __all__ = ["Loaders"]
 Row = dict[str, Any]
 
 
-def _one(fetch: Callable[[Database, list[str]], Awaitable[dict[str, Row]]], db: Database
-         ) -> DataLoader[str, Row | None]:
+def _one(
+    fetch: Callable[[Database, list[str]], Awaitable[dict[str, Row]]], db: Database
+) -> DataLoader[str, Row | None]:
     async def load(keys: Sequence[str]) -> list[Row | None]:
         found = await fetch(db, list(keys))
         return [found.get(key) for key in keys]
@@ -24,8 +25,9 @@ def _one(fetch: Callable[[Database, list[str]], Awaitable[dict[str, Row]]], db: 
     return DataLoader(load_fn=load)
 
 
-def _many(fetch: Callable[[Database, list[str]], Awaitable[dict[str, list[Row]]]], db: Database
-          ) -> DataLoader[str, list[Row]]:
+def _many(
+    fetch: Callable[[Database, list[str]], Awaitable[dict[str, list[Row]]]], db: Database
+) -> DataLoader[str, list[Row]]:
     async def load(keys: Sequence[str]) -> list[list[Row]]:
         found = await fetch(db, list(keys))
         return [found.get(key, []) for key in keys]

@@ -11,9 +11,9 @@ FORBIDDEN error on that path.
 from __future__ import annotations
 
 import asyncio
-from enum import Enum
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -25,19 +25,24 @@ from graph.errors import BadUserInput, Forbidden, NotFound
 from graph.lifecycle import Action
 from graph.validation import check_id
 from graph.vocabulary import TERMINAL_STATUSES
+from schema.access import authorize, record_personal_read
 from schema.context import Context, Info
 from schema.pagination import Connection, page_window, to_connection
-from schema.access import authorize, record_personal_read
 from schema.policy import Scope, allowed
 from schema.types import Need, Organization, Place, Service, native
 
 __all__ = ["ReferralMutation", "ReferralQuery", "ReferralSubscription"]
 
-ReferralStatus = strawberry.enum(v.ReferralStatus)
-DeclineReason = strawberry.enum(v.DeclineReason)
-Urgency = strawberry.enum(v.Urgency)
-ConsentMethod = strawberry.enum(v.ConsentMethod)
-EventType = strawberry.enum(v.EventType)
+ReferralStatus = v.ReferralStatus
+strawberry.enum(ReferralStatus)
+DeclineReason = v.DeclineReason
+strawberry.enum(DeclineReason)
+Urgency = v.Urgency
+strawberry.enum(Urgency)
+ConsentMethod = v.ConsentMethod
+strawberry.enum(ConsentMethod)
+EventType = v.EventType
+strawberry.enum(EventType)
 
 
 class _Box(str, Enum):
@@ -45,7 +50,8 @@ class _Box(str, Enum):
     OUTGOING = "OUTGOING"
 
 
-Box = strawberry.enum(_Box, description="INCOMING: the inbox; OUTGOING: the outbox.")
+Box = _Box
+strawberry.enum(Box, description="INCOMING: the inbox; OUTGOING: the outbox.")
 
 
 def _now(info: Info) -> datetime:
@@ -53,8 +59,9 @@ def _now(info: Info) -> datetime:
 
 
 def _personal(info: Info, row: dict[str, Any]) -> None:
-    if not allowed(info.context.caller, "referral.readPersonal",
-                   Scope.of([row["senderId"], row["receiverId"]])):
+    if not allowed(
+        info.context.caller, "referral.readPersonal", Scope.of([row["senderId"], row["receiverId"]])
+    ):
         raise Forbidden("Only the sending and receiving organizations see family information.")
 
 
@@ -94,10 +101,17 @@ class ReferralEvent:
 
     @classmethod
     def from_row(cls, row: dict[str, Any], referral: dict[str, Any]) -> ReferralEvent:
-        return cls(id=row["id"], seq=int(row["seq"]), type=v.EventType(row["type"]),
-                   status=v.ReferralStatus(row["status"]), at=native(row["at"]),
-                   reason=row.get("reason"), actor_organization_id=row.get("actorOrganizationId"),
-                   _comment=row.get("comment"), _referral=referral)
+        return cls(
+            id=row["id"],
+            seq=int(row["seq"]),
+            type=v.EventType(row["type"]),
+            status=v.ReferralStatus(row["status"]),
+            at=native(row["at"]),
+            reason=row.get("reason"),
+            actor_organization_id=row.get("actorOrganizationId"),
+            _comment=row.get("comment"),
+            _referral=referral,
+        )
 
     @strawberry.field(description="Free text: the two parties only.")
     def comment(self, info: Info) -> str | None:
@@ -128,12 +142,17 @@ class Referral:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Referral:
-        return cls(id=row["id"], status=v.ReferralStatus(row["status"]),
-                   urgency=v.Urgency(row.get("urgency") or "ROUTINE"),
-                   sent_at=native(row["sentAt"]), acknowledge_by=native(row["acknowledgeBy"]),
-                   closed_at=native(row.get("closedAt")),
-                   override_availability=bool(row.get("overrideAvailability")),
-                   need_codes=list(row.get("needCodes") or []), _row=row)
+        return cls(
+            id=row["id"],
+            status=v.ReferralStatus(row["status"]),
+            urgency=v.Urgency(row.get("urgency") or "ROUTINE"),
+            sent_at=native(row["sentAt"]),
+            acknowledge_by=native(row["acknowledgeBy"]),
+            closed_at=native(row.get("closedAt")),
+            override_availability=bool(row.get("overrideAvailability")),
+            need_codes=list(row.get("needCodes") or []),
+            _row=row,
+        )
 
     @strawberry.field(description="Not acknowledged and past acknowledgeBy.")
     def overdue(self, info: Info) -> bool:
@@ -162,8 +181,15 @@ class Referral:
 
     @strawberry.field
     async def needs(self, info: Info) -> list[Need]:
-        return [Need(id=strawberry.ID(code), code=code, label_fr=v.label(code, "fr"),
-                     label_en=v.label(code, "en")) for code in self.need_codes]
+        return [
+            Need(
+                id=strawberry.ID(code),
+                code=code,
+                label_fr=v.label(code, "fr"),
+                label_en=v.label(code, "en"),
+            )
+            for code in self.need_codes
+        ]
 
     @strawberry.field
     async def place(self, info: Info) -> Place | None:
@@ -177,17 +203,21 @@ class Referral:
     def consent(self) -> Consent:
         r = self._row
         method = r.get("consentMethod")
-        return Consent(given=bool(r.get("consentGiven")), at=native(r.get("consentAt")),
-                       method=v.ConsentMethod(method) if method else None,
-                       scope=r.get("consentScope"))
+        return Consent(
+            given=bool(r.get("consentGiven")),
+            at=native(r.get("consentAt")),
+            method=v.ConsentMethod(method) if method else None,
+            scope=r.get("consentScope"),
+        )
 
     @strawberry.field(description="The two parties only.")
     def family(self, info: Info) -> Family | None:
         _personal(info, self._row)
         if self._row.get("familyId") is None:
             return None
-        record_personal_read(info, "readFamily", str(self.id),
-                             [self._row["senderId"], self._row["receiverId"]])
+        record_personal_read(
+            info, "readFamily", str(self.id), [self._row["senderId"], self._row["receiverId"]]
+        )
         return Family(id=self._row["familyId"], reference=self._row["familyRef"])
 
     @strawberry.field(description="The two parties only; null once purged or withdrawn.")
@@ -196,11 +226,15 @@ class Referral:
         r = self._row
         if not any(r.get(k) for k in g_ref.CONTACT_PROPS) or not r.get("consentGiven"):
             return None
-        record_personal_read(info, "readFamilyContact", str(self.id),
-                             [r["senderId"], r["receiverId"]])
-        return FamilyContact(phone=r.get("contactPhone"), email=r.get("contactEmail"),
-                             preferred_language=r.get("contactLanguage"),
-                             best_time=r.get("contactBestTime"))
+        record_personal_read(
+            info, "readFamilyContact", str(self.id), [r["senderId"], r["receiverId"]]
+        )
+        return FamilyContact(
+            phone=r.get("contactPhone"),
+            email=r.get("contactEmail"),
+            preferred_language=r.get("contactLanguage"),
+            best_time=r.get("contactBestTime"),
+        )
 
     @strawberry.field(description="The timeline, oldest first.")
     async def events(self, info: Info) -> list[ReferralEvent]:
@@ -232,9 +266,14 @@ async def _visible(info: Info, referral_id: str | None) -> Referral | None:
 
 
 def _may_read(info: Info, row: dict[str, Any]) -> bool:
-    return allowed(info.context.caller, "referral.read",
-                   Scope.of(row.get("watcherIds") or [row["senderId"], row["receiverId"]],
-                            row.get("networkIds") or []))
+    return allowed(
+        info.context.caller,
+        "referral.read",
+        Scope.of(
+            row.get("watcherIds") or [row["senderId"], row["receiverId"]],
+            row.get("networkIds") or [],
+        ),
+    )
 
 
 async def _readable(info: Info, referral_id: str) -> dict[str, Any]:
@@ -300,8 +339,10 @@ def _sender(info: Info, requested: strawberry.ID | None) -> str:
     orgs = sorted(caller.org_roles)
     if len(orgs) == 1:
         return orgs[0]
-    raise BadUserInput("fromOrganizationId is required: say which of your organizations sends.",
-                       field="fromOrganizationId")
+    raise BadUserInput(
+        "fromOrganizationId is required: say which of your organizations sends.",
+        field="fromOrganizationId",
+    )
 
 
 async def _act(
@@ -324,9 +365,16 @@ async def _act(
         operation, actor_org = "referral.advance", row["receiverId"]
     authorize(info, operation, Scope.of([actor_org]))
     updated = await g_ref.transition(
-        info.context.db, row["id"], action, expected_status=row["status"],
-        actor_user_id=caller.user_id, actor_org_id=actor_org, now=_now(info), reason=reason,
-        comment=comment, redirect_to=redirect_to,
+        info.context.db,
+        row["id"],
+        action,
+        expected_status=row["status"],
+        actor_user_id=caller.user_id,
+        actor_org_id=actor_org,
+        now=_now(info),
+        reason=reason,
+        comment=comment,
+        redirect_to=redirect_to,
     )
     return Referral.from_row(updated)
 
@@ -337,8 +385,10 @@ class ReferralQuery:
     async def referral(self, info: Info, id: strawberry.ID) -> Referral:
         return Referral.from_row(await _readable(info, id))
 
-    @strawberry.field(description="An organization's inbox (INCOMING) or outbox (OUTGOING), "
-                      "newest first; coordinators may list a network's referrals.")
+    @strawberry.field(
+        description="An organization's inbox (INCOMING) or outbox (OUTGOING), "
+        "newest first; coordinators may list a network's referrals."
+    )
     async def referrals(
         self,
         info: Info,
@@ -373,18 +423,27 @@ class ReferralQuery:
         rows, total, counts = await g_ref.find_referrals(
             info.context.db,
             g_ref.ReferralFilter(
-                organization_id=org, box=None if box is None else str(box.value),
-                network_ids=networks, status=None if status is None else status.value,
-                need_code=need_code, overdue=overdue, sent_after=sent_after,
+                organization_id=org,
+                box=None if box is None else str(box.value),
+                network_ids=networks,
+                status=None if status is None else status.value,
+                need_code=need_code,
+                overdue=overdue,
+                sent_after=sent_after,
                 sent_before=sent_before,
             ),
-            now=_now(info), skip=skip, limit=limit,
+            now=_now(info),
+            skip=skip,
+            limit=limit,
         )
         page = to_connection(rows, total, skip, Referral.from_row)
         return ReferralConnection(
-            edges=page.edges, page_info=page.page_info, total_count=page.total_count,
-            counts_by_status=[StatusCount(status=v.ReferralStatus(s), count=n)
-                              for s, n in counts.items()],
+            edges=page.edges,
+            page_info=page.page_info,
+            total_count=page.total_count,
+            counts_by_status=[
+                StatusCount(status=v.ReferralStatus(s), count=n) for s, n in counts.items()
+            ],
         )
 
 
@@ -447,9 +506,14 @@ class ReferralMutation:
         comment: str | None = None,
     ) -> Referral:
         return await _act(
-            info, id, Action.REDIRECT, comment=comment,
-            redirect_to=(str(to_organization_id), None if to_service_id is None
-                         else str(to_service_id)),
+            info,
+            id,
+            Action.REDIRECT,
+            comment=comment,
+            redirect_to=(
+                str(to_organization_id),
+                None if to_service_id is None else str(to_service_id),
+            ),
         )
 
     @strawberry.mutation(description="First contact made with the family.")
@@ -472,16 +536,22 @@ class ReferralMutation:
     async def cancel_referral(self, info: Info, id: strawberry.ID, reason: str) -> Referral:
         return await _act(info, id, Action.CANCEL, reason=reason)
 
-    @strawberry.mutation(description="The family withdrew consent: contact details are purged "
-                         "at once (sender only).")
+    @strawberry.mutation(
+        description="The family withdrew consent: contact details are purged at once (sender only)."
+    )
     async def withdraw_consent(
         self, info: Info, id: strawberry.ID, comment: str | None = None
     ) -> Referral:
         row = await _readable(info, id)
         authorize(info, "referral.cancel", Scope.of([row["senderId"]]))
         updated = await g_ref.withdraw_consent(
-            info.context.db, row["id"], actor_user_id=info.context.caller.user_id,
-            actor_org_id=row["senderId"], now=_now(info), comment=comment)
+            info.context.db,
+            row["id"],
+            actor_user_id=info.context.caller.user_id,
+            actor_org_id=row["senderId"],
+            now=_now(info),
+            comment=comment,
+        )
         return Referral.from_row(updated)
 
     @strawberry.mutation(description="A note both parties see.")
@@ -497,8 +567,10 @@ class ReferralEventNotice:
 
 @strawberry.type
 class ReferralSubscription:
-    @strawberry.subscription(description="Every new event on the organization's referrals, "
-                             "including those written by other API processes.")
+    @strawberry.subscription(
+        description="Every new event on the organization's referrals, "
+        "including those written by other API processes."
+    )
     async def referral_events(
         self, info: Info, organization_id: strawberry.ID
     ) -> AsyncGenerator[ReferralEventNotice, None]:
@@ -507,8 +579,10 @@ class ReferralSubscription:
         authorize(info, "referral.subscribe", Scope.of([org]))
         cap = context.settings.max_subscriptions_per_connection
         if context.active_subscriptions >= cap:
-            raise BadUserInput(f"At most {cap} subscriptions per connection; close one first.",
-                               field="organizationId")
+            raise BadUserInput(
+                f"At most {cap} subscriptions per connection; close one first.",
+                field="organizationId",
+            )
         context.active_subscriptions += 1
         try:
             async for notice in _follow(context, org):

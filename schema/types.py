@@ -22,11 +22,16 @@ __all__ = [
     "native",
 ]
 
-OrganizationKind = strawberry.enum(v.OrganizationKind, description="Kind of organization.")
-Availability = strawberry.enum(v.Availability, description="Whether a service has room.")
-PlaceKind = strawberry.enum(v.PlaceKind, description="Kind of outreach place.")
-PartnershipKind = strawberry.enum(v.PartnershipKind, description="Kind of declared partnership.")
-OrgRole = strawberry.enum(v.OrgRole, description="A user's role in an organization.")
+OrganizationKind = v.OrganizationKind
+strawberry.enum(OrganizationKind, description="Kind of organization.")
+Availability = v.Availability
+strawberry.enum(Availability, description="Whether a service has room.")
+PlaceKind = v.PlaceKind
+strawberry.enum(PlaceKind, description="Kind of outreach place.")
+PartnershipKind = v.PartnershipKind
+strawberry.enum(PartnershipKind, description="Kind of declared partnership.")
+OrgRole = v.OrgRole
+strawberry.enum(OrgRole, description="A user's role in an organization.")
 
 
 def native(value: Any) -> Any:

@@ -82,7 +82,8 @@ class MaillageGraphQL(GraphQL[Context, None]):
         if principal is None:
             raise ConnectionRejectionError({"message": "A valid API token is required."})
         context.principal = principal
-        return UNSET
+        unset: UnsetType = UNSET
+        return unset
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -102,8 +103,10 @@ async def readyz(request: Request) -> JSONResponse:
     if todo:
         versions = ", ".join(str(m.version) for m in todo)
         return JSONResponse(
-            {"status": "unavailable", "reason": f"Migrations {versions} are not applied; "
-             "run `maillage migrate`."},
+            {
+                "status": "unavailable",
+                "reason": f"Migrations {versions} are not applied; run `maillage migrate`.",
+            },
             status_code=503,
         )
     return JSONResponse({"status": "ready"})
@@ -142,7 +145,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = open_database(
-            settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
+            settings.neo4j_uri,
+            settings.neo4j_user,
+            settings.neo4j_password,
             settings.neo4j_database,
         )
         app.state.db = db
@@ -151,8 +156,9 @@ def create_app(
                 applied = await migrations.migrate(db)
                 if applied:
                     log.info("migrations applied", extra={"versions": [m.version for m in applied]})
-            sweeper = (asyncio.create_task(_sweep_forever(db, settings, clock))
-                       if run_sweeper else None)
+            sweeper = (
+                asyncio.create_task(_sweep_forever(db, settings, clock)) if run_sweeper else None
+            )
             try:
                 yield
             finally:
@@ -175,8 +181,11 @@ def create_app(
     app.state.settings = settings
     # Outermost last: request id, then body size, rate limit, authentication.
     app.add_middleware(BearerAuthMiddleware, settings=settings)
-    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute,
-                       burst=settings.rate_limit_burst)
+    app.add_middleware(
+        RateLimitMiddleware,
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+    )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

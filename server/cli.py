@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
+
+from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from graph import demo, identity, migrations
 from graph import neo4j_server as local
@@ -37,9 +40,15 @@ def _local_server(settings: Settings) -> local.LocalNeo4j:
 
 def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     async def run() -> T:
-        db = open_database(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
-                           settings.neo4j_database)
+        db = open_database(
+            settings.neo4j_uri,
+            settings.neo4j_user,
+            settings.neo4j_password,
+            settings.neo4j_database,
+        )
         try:
+            # Fail fast with a clear message rather than after a minute of retries.
+            await db.driver.verify_connectivity()
             return await work(db)
         finally:
             await db.close()
@@ -101,9 +110,9 @@ async def _load_demo(db: Database, tokens_file: Path) -> dict[str, str]:
 
 
 def _print_tokens(settings: Settings, tokens: dict[str, str]) -> None:
-    print("\nDemo accounts (tokens kept in " f"{_demo_tokens_file(settings)}):")
+    print(f"\nDemo accounts (tokens kept in {_demo_tokens_file(settings)}):")
     for key, secret in tokens.items():
-        email, name, org, role = demo.DEMO_USERS[key]
+        _, name, org, role = demo.DEMO_USERS[key]
         where = f" at {org}" if org else ""
         print(f"  {role:<15} {name}{where}\n      Authorization: Bearer {secret}")
 
@@ -117,8 +126,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
     user = _with_db(
         settings,
-        lambda db: identity.create_user(db, email=args.email, name=args.name,
-                                        platform_admin=args.platform_admin),
+        lambda db: identity.create_user(
+            db, email=args.email, name=args.name, platform_admin=args.platform_admin
+        ),
     )
     print(f"created user {user['id']} <{user['email']}>")
     return 0
@@ -155,8 +165,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     host = args.host or settings.host
     port = args.port or settings.port
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
-                access_log=False, ws="websockets-sansio")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        ws="websockets-sansio",
+    )
     return 0
 
 
@@ -182,19 +198,27 @@ def _parser() -> argparse.ArgumentParser:
     neo.set_defaults(func=cmd_neo4j)
 
     sub.add_parser("migrate", help="apply schema migrations").set_defaults(func=cmd_migrate)
-    sub.add_parser("demo", help="load the demo network and accounts, print tokens") \
-        .set_defaults(func=cmd_demo)
-    sub.add_parser("sweep", help="expire overdue referrals, purge contact past retention") \
-        .set_defaults(func=cmd_sweep)
+    sub.add_parser("demo", help="load the demo network and accounts, print tokens").set_defaults(
+        func=cmd_demo
+    )
+    sub.add_parser(
+        "sweep", help="expire overdue referrals, purge contact past retention"
+    ).set_defaults(func=cmd_sweep)
 
-    for name, func, helptext in (("serve", cmd_serve, "serve the API"),
-                                 ("run", cmd_run, "local Neo4j + demo + serve")):
+    for name, func, helptext in (
+        ("serve", cmd_serve, "serve the API"),
+        ("run", cmd_run, "local Neo4j + demo + serve"),
+    ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--host")
         p.add_argument("--port", type=int)
         if name == "run":
-            p.add_argument("--no-local-neo4j", dest="local_neo4j", action="store_false",
-                           help="use the Neo4j at NEO4J_URI instead of starting one")
+            p.add_argument(
+                "--no-local-neo4j",
+                dest="local_neo4j",
+                action="store_false",
+                help="use the Neo4j at NEO4J_URI instead of starting one",
+            )
             p.add_argument("--timeout", type=float, default=180.0)
         p.set_defaults(func=func)
 
@@ -223,6 +247,7 @@ def _add_interop(sub: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
     try:
         settings = Settings.from_env()
         return int(args.func(settings, args))
@@ -232,6 +257,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"maillage: {exc}", file=sys.stderr)
     except MaillageError as exc:
         print(f"maillage: {exc.code}: {exc.message}", file=sys.stderr)
+    except AuthError:
+        print("maillage: Neo4j refused NEO4J_USER/NEO4J_PASSWORD; check them.", file=sys.stderr)
+    except (ServiceUnavailable, OSError) as exc:
+        print(
+            f"maillage: cannot reach Neo4j ({type(exc).__name__}). Start it with "
+            "`maillage neo4j start`, or point NEO4J_URI at a running server.",
+            file=sys.stderr,
+        )
     except KeyboardInterrupt:
         return 130
     return 1

@@ -18,10 +18,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = ["BodySizeLimitMiddleware", "RateLimitMiddleware"]
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None
-           ) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
-                        status_code=status, headers=headers)
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        headers=headers,
+    )
 
 
 class BodySizeLimitMiddleware:
@@ -36,8 +40,10 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         too_large = _error(
-            413, "PAYLOAD_TOO_LARGE",
-            f"The request body is over {self.max_bytes} bytes; send a smaller query.")
+            413,
+            "PAYLOAD_TOO_LARGE",
+            f"The request body is over {self.max_bytes} bytes; send a smaller query.",
+        )
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await too_large(scope, receive, send)
@@ -106,9 +112,11 @@ class RateLimitMiddleware:
         wait = self._take(key)
         if wait > 0:
             response = _error(
-                429, "RATE_LIMITED",
+                429,
+                "RATE_LIMITED",
                 "Too many requests with this token; slow down and retry after the delay.",
-                headers={"Retry-After": str(max(1, math.ceil(wait)))})
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -146,8 +146,9 @@ class Settings:
             ),
             allowed_origins=tuple(
                 o.strip().rstrip("/")
-                for o in env.get("MAILLAGE_ALLOWED_ORIGINS", ",".join(defaults.allowed_origins))
-                .split(",")
+                for o in env.get(
+                    "MAILLAGE_ALLOWED_ORIGINS", ",".join(defaults.allowed_origins)
+                ).split(",")
                 if o.strip()
             ),
         )

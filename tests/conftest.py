@@ -13,8 +13,6 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-
-
 from typing import Any
 
 import httpx
@@ -237,5 +235,3 @@ async def graph_size(db: Database) -> tuple[int, int]:
 @pytest.fixture
 def anonymous(client: httpx.AsyncClient) -> Api:
     return Api(client, None)
-
-

@@ -37,13 +37,14 @@ async def test_graphql_with_an_unknown_token_is_401(client: httpx.AsyncClient) -
 async def test_a_revoked_token_is_401(world: World, client: httpx.AsyncClient) -> None:
     admin = await world.caller("PLATFORM_ADMIN")
     created = await admin.data(
-        "mutation { createApiToken(label: \"to revoke\") { secret token { id } } }"
+        'mutation { createApiToken(label: "to revoke") { secret token { id } } }'
     )
     secret = created["createApiToken"]["secret"]
     token_id = created["createApiToken"]["token"]["id"]
     assert (await Api(client, secret).raw("{ me { roles } }")).status_code == 200
-    await admin.data("mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }",
-                     {"id": token_id})
+    await admin.data(
+        "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }", {"id": token_id}
+    )
     assert (await Api(client, secret).raw("{ me { roles } }")).status_code == 401
 
 

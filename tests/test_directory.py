@@ -1117,7 +1117,9 @@ async def test_an_unexpected_failure_is_masked_and_logged_with_the_request_id(
     )
     try:
         with caplog.at_level(logging.ERROR, logger="maillage.errors"):
-            result = await build_schema().execute("{ needs { code } }", context_value=context)
+            result = await build_schema(settings).execute(
+                "{ needs { code } }", context_value=context
+            )
     finally:
         await driver.close()
     assert result.errors is not None

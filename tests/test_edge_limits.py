@@ -18,8 +18,9 @@ from tests.conftest import Api, World
 @pytest.fixture(scope="module")
 async def strict_app(settings: Settings) -> AsyncIterator[Any]:
     """The app with its real limits (the shared test app lifts the rate limit)."""
-    strict = replace(settings, rate_limit_per_minute=600, rate_limit_burst=100,
-                     max_body_bytes=1_000_000)
+    strict = replace(
+        settings, rate_limit_per_minute=600, rate_limit_burst=100, max_body_bytes=1_000_000
+    )
     app = create_app(strict, run_sweeper=False)
     async with app.router.lifespan_context(app):
         yield app
@@ -120,10 +121,12 @@ async def test_a_burst_of_a_thousand_requests_meets_429_with_retry_after(
 async def test_a_batch_over_the_limit_is_refused(strict: Api) -> None:
     batch = [{"query": "{ needs { code } }"} for _ in range(11)]
     response = await strict.client.post(
-        "/graphql", json=batch, headers={"Authorization": f"Bearer {strict.token}"})
+        "/graphql", json=batch, headers={"Authorization": f"Bearer {strict.token}"}
+    )
     assert response.status_code == 400
     small = await strict.client.post(
-        "/graphql", json=batch[:2], headers={"Authorization": f"Bearer {strict.token}"})
+        "/graphql", json=batch[:2], headers={"Authorization": f"Bearer {strict.token}"}
+    )
     assert small.status_code == 200 and len(small.json()) == 2
 
 

@@ -40,11 +40,14 @@ async def _world(db: Database) -> dict[str, str]:
     ids = {}
     for role in ("sender", "receiver", "third"):
         org = await organizations.create_organization(
-            db, OrganizationInput(name=f"{role} {uuid.uuid4().hex[:8]}", kind="COMMUNITY"),
-            network_id=net["id"])
+            db,
+            OrganizationInput(name=f"{role} {uuid.uuid4().hex[:8]}", kind="COMMUNITY"),
+            network_id=net["id"],
+        )
         ids[role] = org["id"]
-    svc = await services.create_service(db, ServiceInput(
-        organization_id=ids["receiver"], name="Accueil", need_codes=["PARENTING"]))
+    svc = await services.create_service(
+        db, ServiceInput(organization_id=ids["receiver"], name="Accueil", need_codes=["PARENTING"])
+    )
     ids["service"] = svc["id"]
     return ids
 
@@ -53,7 +56,8 @@ async def _timeline(db: Database, referral_id: str) -> tuple[str, list[dict[str,
     row = await db.row(
         "MATCH (r:Referral {id: $id})-[:HAS_EVENT]->(e) WITH r, e ORDER BY e.seq "
         "RETURN r.status AS status, collect(e {.id, .seq, .status, .type}) AS events",
-        id=referral_id)
+        id=referral_id,
+    )
     assert row is not None
     return row["status"], list(row["events"])
 
@@ -65,12 +69,19 @@ async def _run(settings_: Settings, ids: dict[str, str], steps: list[Any]) -> No
         referral, _ = await referrals.send_referral(
             db,
             referrals.ReferralInput(
-                to_organization_id=ids["receiver"], need_codes=["PARENTING"],
-                family_reference="F-0001", idempotency_key=str(uuid.uuid4()),
-                consent_given=True, consent_method="VERBAL", consent_scope="referral",
-                service_id=ids["service"], contact_phone="514-555-0199",
+                to_organization_id=ids["receiver"],
+                need_codes=["PARENTING"],
+                family_reference="F-0001",
+                idempotency_key=str(uuid.uuid4()),
+                consent_given=True,
+                consent_method="VERBAL",
+                consent_scope="referral",
+                service_id=ids["service"],
+                contact_phone="514-555-0199",
             ),
-            sender_id=ids["sender"], actor_user_id=None, now=now,
+            sender_id=ids["sender"],
+            actor_user_id=None,
+            now=now,
         )
         rid = referral["id"]
         history: list[dict[str, Any]] = []
@@ -84,9 +95,15 @@ async def _run(settings_: Settings, ids: dict[str, str], steps: list[Any]) -> No
                 actor = ids["sender"] if step is Action.CANCEL else ids["receiver"]
                 try:
                     await referrals.transition(
-                        db, rid, step, expected_status=status, actor_user_id=None,
-                        actor_org_id=actor, now=now, reason="NO_CAPACITY"
-                        if step is Action.DECLINE else "changed plans", comment="note",
+                        db,
+                        rid,
+                        step,
+                        expected_status=status,
+                        actor_user_id=None,
+                        actor_org_id=actor,
+                        now=now,
+                        reason="NO_CAPACITY" if step is Action.DECLINE else "changed plans",
+                        comment="note",
                         redirect_to=(ids["third"], None) if step is Action.REDIRECT else None,
                     )
                 except MaillageError:

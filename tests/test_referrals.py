@@ -109,20 +109,31 @@ async def test_a_referral_goes_round_the_whole_loop(pair: Pair) -> None:
     referral = await send(pair)
     assert referral["status"] == "SENT"
     assert referral["loopClosed"] is False
-    for action, status in [("acknowledge", "ACKNOWLEDGED"), ("accept", "ACCEPTED"),
-                           ("contact", "CONTACTED"), ("complete", "COMPLETED")]:
+    for action, status in [
+        ("acknowledge", "ACKNOWLEDGED"),
+        ("accept", "ACCEPTED"),
+        ("contact", "CONTACTED"),
+        ("complete", "COMPLETED"),
+    ]:
         body = await act(pair, action, referral["id"])
         assert _code(body) is None, body
         referral = next(iter(body["data"].values()))
         assert referral["status"] == status
     assert referral["loopClosed"] is True
     assert [e["type"] for e in referral["events"]] == [
-        "SENT", "ACKNOWLEDGED", "ACCEPTED", "CONTACTED", "COMPLETED"]
-    assert [e["actorOrganization"]["id"] for e in referral["events"]] == [
-        pair.sender["id"]] + [pair.receiver["id"]] * 4
+        "SENT",
+        "ACKNOWLEDGED",
+        "ACCEPTED",
+        "CONTACTED",
+        "COMPLETED",
+    ]
+    assert [e["actorOrganization"]["id"] for e in referral["events"]] == [pair.sender["id"]] + [
+        pair.receiver["id"]
+    ] * 4
     # the sender sees the outcome: the loop is closed on their side
     seen = await pair.sender_staff.data(
-        "query($id: ID!) { referral(id: $id) { status loopClosed } }", {"id": referral["id"]})
+        "query($id: ID!) { referral(id: $id) { status loopClosed } }", {"id": referral["id"]}
+    )
     assert seen["referral"] == {"status": "COMPLETED", "loopClosed": True}
 
 
@@ -200,8 +211,9 @@ async def test_a_third_organization_does_not_even_learn_the_referral_exists(pair
     referral = await send(pair)
     body = await act(pair, "acknowledge", referral["id"], as_=pair.third_staff)
     assert _code(body) == "NOT_FOUND"
-    body = await pair.third_staff("query($id: ID!) { referral(id: $id) { status } }",
-                                  {"id": referral["id"]})
+    body = await pair.third_staff(
+        "query($id: ID!) { referral(id: $id) { status } }", {"id": referral["id"]}
+    )
     assert _code(body) == "NOT_FOUND"
 
 
@@ -209,7 +221,9 @@ async def test_a_coordinator_sees_metadata_but_never_the_family(pair: Pair) -> N
     referral = await send(pair)
     body = await pair.coordinator(
         "query($id: ID!) { referral(id: $id) { status needCodes family { reference } "
-        "contact { phone } } }", {"id": referral["id"]})
+        "contact { phone } } }",
+        {"id": referral["id"]},
+    )
     assert body["data"]["referral"]["status"] == "SENT"
     assert body["data"]["referral"]["family"] is None
     assert body["data"]["referral"]["contact"] is None
@@ -234,7 +248,8 @@ async def test_two_racing_transitions_have_exactly_one_winner(pair: Pair, db: Da
         referral = await send(pair)
         assert _code(await act(pair, "acknowledge", referral["id"])) is None
         accept, decline = await asyncio.gather(
-            act(pair, "accept", referral["id"]), act(pair, "decline", referral["id"]))
+            act(pair, "accept", referral["id"]), act(pair, "decline", referral["id"])
+        )
         outcomes = [_code(accept), _code(decline)]
         assert outcomes.count(None) == 1, outcomes
         loser = next(code for code in outcomes if code is not None)
@@ -243,7 +258,8 @@ async def test_two_racing_transitions_have_exactly_one_winner(pair: Pair, db: Da
         row = await db.row(
             "MATCH (r:Referral {id: $id})-[:HAS_EVENT]->(e) WHERE e.type IN "
             "['ACCEPTED', 'DECLINED'] RETURN count(e) AS n, r.status AS status",
-            id=referral["id"])
+            id=referral["id"],
+        )
         assert row is not None and row["n"] == 1
         winner_status = "ACCEPTED" if _code(accept) is None else "DECLINED"
         assert row["status"] == winner_status
@@ -253,13 +269,13 @@ async def test_two_racing_transitions_have_exactly_one_winner(pair: Pair, db: Da
 
 async def test_twenty_identical_sends_at_once_make_one_referral(pair: Pair, db: Database) -> None:
     payload = pair.send_input()
-    bodies = await asyncio.gather(*[
-        pair.sender_staff(SEND, {"input": payload}) for _ in range(20)])
+    bodies = await asyncio.gather(*[pair.sender_staff(SEND, {"input": payload}) for _ in range(20)])
     ids = {b["data"]["sendReferral"]["id"] for b in bodies if "errors" not in b}
     assert all("errors" not in b for b in bodies), [b.get("errors") for b in bodies]
     assert len(ids) == 1
-    row = await db.row("MATCH (r:Referral {idempotencyKey: $k}) RETURN count(r) AS n",
-                       k=payload["idempotencyKey"])
+    row = await db.row(
+        "MATCH (r:Referral {idempotencyKey: $k}) RETURN count(r) AS n", k=payload["idempotencyKey"]
+    )
     assert row is not None and row["n"] == 1
 
 
@@ -276,17 +292,34 @@ async def test_the_same_key_with_another_payload_is_a_conflict(pair: Pair, db: D
 @pytest.mark.parametrize(
     ("change", "code", "field"),
     [
-        pytest.param({"needCodes": ["HOUSING"]}, "BAD_USER_INPUT", "serviceId",
-                     id="service-does-not-address-the-need"),
-        pytest.param({"familyReference": "Marie Tremblay"}, "BAD_USER_INPUT", "familyReference",
-                     id="a-name-as-family-reference"),
-        pytest.param({"consent": {"given": False, "method": "VERBAL", "scope": "x"}},
-                     "BAD_USER_INPUT", "contact", id="contact-without-consent"),
+        pytest.param(
+            {"needCodes": ["HOUSING"]},
+            "BAD_USER_INPUT",
+            "serviceId",
+            id="service-does-not-address-the-need",
+        ),
+        pytest.param(
+            {"familyReference": "Marie Tremblay"},
+            "BAD_USER_INPUT",
+            "familyReference",
+            id="a-name-as-family-reference",
+        ),
+        pytest.param(
+            {"consent": {"given": False, "method": "VERBAL", "scope": "x"}},
+            "BAD_USER_INPUT",
+            "contact",
+            id="contact-without-consent",
+        ),
         pytest.param({"needCodes": []}, "BAD_USER_INPUT", "needCodes", id="no-need"),
-        pytest.param({"toOrganizationId": "00000000-0000-4000-8000-000000000000"},
-                     "NOT_FOUND", "toOrganizationId", id="unknown-receiver"),
-        pytest.param({"serviceId": "not-an-id"}, "BAD_USER_INPUT", "serviceId",
-                     id="malformed-service-id"),
+        pytest.param(
+            {"toOrganizationId": "00000000-0000-4000-8000-000000000000"},
+            "NOT_FOUND",
+            "toOrganizationId",
+            id="unknown-receiver",
+        ),
+        pytest.param(
+            {"serviceId": "not-an-id"}, "BAD_USER_INPUT", "serviceId", id="malformed-service-id"
+        ),
     ],
 )
 async def test_bad_referrals_are_refused_and_write_nothing(
@@ -304,8 +337,9 @@ async def test_referring_outside_every_shared_network_is_refused(
 ) -> None:
     elsewhere = await world.organization(await world.network())
     before = await graph_size(db)
-    body = await pair.sender_staff(SEND, {"input": pair.send_input(
-        toOrganizationId=elsewhere["id"], serviceId=None)})
+    body = await pair.sender_staff(
+        SEND, {"input": pair.send_input(toOrganizationId=elsewhere["id"], serviceId=None)}
+    )
     assert _code(body) == "BAD_USER_INPUT"
     assert "none of your networks" in body["errors"][0]["message"]
     assert await graph_size(db) == before
@@ -313,8 +347,10 @@ async def test_referring_outside_every_shared_network_is_refused(
 
 async def test_an_inactive_receiver_is_refused(pair: Pair, world: World) -> None:
     admin = await world.caller("PLATFORM_ADMIN")
-    await admin.data("mutation($id: ID!) { deactivateOrganization(id: $id) { active } }",
-                     {"id": pair.receiver["id"]})
+    await admin.data(
+        "mutation($id: ID!) { deactivateOrganization(id: $id) { active } }",
+        {"id": pair.receiver["id"]},
+    )
     body = await pair.sender_staff(SEND, {"input": pair.send_input()})
     assert _code(body) == "BAD_USER_INPUT"
     assert "no longer active" in body["errors"][0]["message"]
@@ -324,8 +360,7 @@ async def test_an_inactive_receiver_is_refused(pair: Pair, world: World) -> None
 async def test_a_full_or_closed_service_needs_an_explicit_override(
     pair: Pair, world: World, availability: str
 ) -> None:
-    service = await world.service(pair.receiver, needs=["FOOD_SECURITY"],
-                                  availability=availability)
+    service = await world.service(pair.receiver, needs=["FOOD_SECURITY"], availability=availability)
     body = await pair.sender_staff(SEND, {"input": pair.send_input(serviceId=service["id"])})
     assert _code(body) == "SERVICE_UNAVAILABLE"
     assert body["errors"][0]["extensions"]["availability"] == availability
@@ -346,18 +381,22 @@ async def test_a_redirect_chain_links_each_referral_to_the_one_before(
     assert body["data"]["redirectReferral"]["status"] == "REDIRECTED"
     chain = await pair.sender_staff.data(
         "query($id: ID!) { referral(id: $id) { redirectedTo { id status sender { id } "
-        "receiver { id } } } }", {"id": first["id"]})
+        "receiver { id } } } }",
+        {"id": first["id"]},
+    )
     second = chain["referral"]["redirectedTo"]
     assert second["status"] == "SENT"
     assert second["sender"]["id"] == pair.receiver["id"]
     assert second["receiver"]["id"] == pair.third["id"]
     # the third organization redirects again, to a fourth
-    await third_staff.data("mutation($id: ID!) { acknowledgeReferral(id: $id) { id } }",
-                           {"id": second["id"]})
+    await third_staff.data(
+        "mutation($id: ID!) { acknowledgeReferral(id: $id) { id } }", {"id": second["id"]}
+    )
     third_hop = await third_staff.data(
         "mutation($id: ID!, $to: ID!) { redirectReferral(id: $id, toOrganizationId: $to) { "
         "redirectedTo { id receiver { id } redirectedFrom { id redirectedFrom { id } } } } }",
-        {"id": second["id"], "to": fourth["id"]})
+        {"id": second["id"], "to": fourth["id"]},
+    )
     last = third_hop["redirectReferral"]["redirectedTo"]
     assert last["receiver"]["id"] == fourth["id"]
     assert last["redirectedFrom"]["id"] == second["id"]
@@ -385,8 +424,10 @@ async def test_unacknowledged_referrals_expire_after_the_delay_and_only_then(
     assert kept["referral"]["status"] == "ACKNOWLEDGED"
     again = await sweep.sweep(db, sent_at + timedelta(hours=73))
     assert again.expired == 0
-    row = await db.row("MATCH (:Referral {id: $id})-[:HAS_EVENT]->(e {type: 'EXPIRED'}) "
-                       "RETURN count(e) AS n", id=late["id"])
+    row = await db.row(
+        "MATCH (:Referral {id: $id})-[:HAS_EVENT]->(e {type: 'EXPIRED'}) RETURN count(e) AS n",
+        id=late["id"],
+    )
     assert row is not None and row["n"] == 1
 
 
@@ -398,14 +439,17 @@ async def test_contact_details_are_purged_after_retention(
         await act(pair, action, referral["id"])
     closed_at = clock()
     await sweep.sweep(db, closed_at + timedelta(days=89))
-    row = await db.row("MATCH (r:Referral {id: $id}) RETURN r.contactPhone AS phone",
-                       id=referral["id"])
+    row = await db.row(
+        "MATCH (r:Referral {id: $id}) RETURN r.contactPhone AS phone", id=referral["id"]
+    )
     assert row is not None and row["phone"] == "514-555-0101"
     result = await sweep.sweep(db, closed_at + timedelta(days=91))
     assert result.purged >= 1
     row = await db.row(
         "MATCH (r:Referral {id: $id}) RETURN [k IN keys(r) WHERE k STARTS WITH 'contact'] AS ks, "
-        "[(r)-[:HAS_EVENT]->(e {type: 'CONTACT_PURGED'}) | e] AS purges", id=referral["id"])
+        "[(r)-[:HAS_EVENT]->(e {type: 'CONTACT_PURGED'}) | e] AS purges",
+        id=referral["id"],
+    )
     assert row is not None
     assert row["ks"] == ["contactPurgedAt"]
     assert len(row["purges"]) == 1
@@ -417,7 +461,9 @@ async def test_the_inbox_and_outbox_list_newest_first_with_counts(pair: Pair) ->
     inbox = await pair.receiver_staff.data(
         "query($org: ID!) { referrals(box: INCOMING, organizationId: $org, first: 2) { "
         "totalCount edges { node { id } } pageInfo { hasNextPage } "
-        "countsByStatus { status count } } }", {"org": pair.receiver["id"]})
+        "countsByStatus { status count } } }",
+        {"org": pair.receiver["id"]},
+    )
     page = inbox["referrals"]
     assert page["totalCount"] == 3
     assert [e["node"]["id"] for e in page["edges"]] == [made[2]["id"], made[1]["id"]]
@@ -426,9 +472,12 @@ async def test_the_inbox_and_outbox_list_newest_first_with_counts(pair: Pair) ->
     assert counts["SENT"] == 2 and counts["ACKNOWLEDGED"] == 1
     outbox = await pair.sender_staff.data(
         "query($org: ID!) { referrals(box: OUTGOING, organizationId: $org, status: SENT) { "
-        "totalCount } }", {"org": pair.sender["id"]})
+        "totalCount } }",
+        {"org": pair.sender["id"]},
+    )
     assert outbox["referrals"]["totalCount"] == 2
     nothing = await pair.sender_staff.data(
         "query($org: ID!) { referrals(box: INCOMING, organizationId: $org) { totalCount } }",
-        {"org": pair.sender["id"]})
+        {"org": pair.sender["id"]},
+    )
     assert nothing["referrals"]["totalCount"] == 0

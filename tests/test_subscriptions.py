@@ -46,11 +46,27 @@ def two_servers(settings: Settings) -> Iterator[list[str]]:
     procs, urls = [], []
     for _ in range(2):
         port = _free_port()
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "server.app:app_factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=project_root(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        ))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    "server.app:app_factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=project_root(),
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        )
         urls.append(f"127.0.0.1:{port}")
     try:
         deadline = time.monotonic() + 60
@@ -74,8 +90,14 @@ def two_servers(settings: Settings) -> Iterator[list[str]]:
 
 async def _subscribe(url: str, token: str | None, org: str) -> Any:
     ws = await websockets.connect(f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"])
-    await ws.send(json.dumps({"type": "connection_init",
-                              "payload": {"Authorization": f"Bearer {token}"} if token else {}}))
+    await ws.send(
+        json.dumps(
+            {
+                "type": "connection_init",
+                "payload": {"Authorization": f"Bearer {token}"} if token else {},
+            }
+        )
+    )
     return ws
 
 
@@ -89,9 +111,12 @@ async def _next_event(ws: Any, timeout: float = 15.0) -> dict[str, Any]:
 
 async def _post(url: str, token: str, query: str, variables: dict[str, Any]) -> Any:
     async with httpx.AsyncClient() as http:
-        response = await http.post(f"http://{url}/graphql", json={"query": query,
-                                   "variables": variables},
-                                   headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        response = await http.post(
+            f"http://{url}/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
     body = response.json()
     assert "errors" not in body, body
     return body["data"]
@@ -113,29 +138,45 @@ async def test_both_parties_see_events_written_by_another_api_process(
     try:
         for ws, org in ((inbox, receiver["id"]), (outbox, sender["id"])):
             assert json.loads(await ws.recv())["type"] == "connection_ack"
-            await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                      "payload": {"query": SUBSCRIBE,
-                                                  "variables": {"org": org}}}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {"query": SUBSCRIBE, "variables": {"org": org}},
+                    }
+                )
+            )
         await asyncio.sleep(1.0)  # let both subscriptions take their starting cursor
 
         # sent through process B, seen live by the receiver on process A
-        sent = await _post(b, str(sender_staff.token),
-                           "mutation($i: SendReferralInput!) { sendReferral(input: $i) { id } }",
-                           {"i": {"toOrganizationId": receiver["id"], "serviceId": service["id"],
-                                  "needCodes": ["FOOD_SECURITY"],
-                                  "familyReference": f"F-{unique()}-9",
-                                  "consent": {"given": True, "method": "WRITTEN",
-                                              "scope": "referral"},
-                                  "idempotencyKey": unique()}})
+        sent = await _post(
+            b,
+            str(sender_staff.token),
+            "mutation($i: SendReferralInput!) { sendReferral(input: $i) { id } }",
+            {
+                "i": {
+                    "toOrganizationId": receiver["id"],
+                    "serviceId": service["id"],
+                    "needCodes": ["FOOD_SECURITY"],
+                    "familyReference": f"F-{unique()}-9",
+                    "consent": {"given": True, "method": "WRITTEN", "scope": "referral"},
+                    "idempotencyKey": unique(),
+                }
+            },
+        )
         referral_id = sent["sendReferral"]["id"]
         seen_by_receiver = await _next_event(inbox)
         assert seen_by_receiver["referralId"] == referral_id
         assert seen_by_receiver["event"]["type"] == "SENT"
 
         # acknowledged through process A, seen live by the sender on process B
-        await _post(a, str(receiver_staff.token),
-                    "mutation($id: ID!) { acknowledgeReferral(id: $id) { id } }",
-                    {"id": referral_id})
+        await _post(
+            a,
+            str(receiver_staff.token),
+            "mutation($id: ID!) { acknowledgeReferral(id: $id) { id } }",
+            {"id": referral_id},
+        )
         first = await _next_event(outbox)
         second = await _next_event(outbox)
         assert [first["event"]["type"], second["event"]["type"]] == ["SENT", "ACKNOWLEDGED"]
@@ -163,8 +204,15 @@ async def test_staff_cannot_follow_another_organizations_events(
     ws = await _subscribe(two_servers[0], staff.token, theirs["id"])
     try:
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": SUBSCRIBE, "variables": {"org": theirs["id"]}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": SUBSCRIBE, "variables": {"org": theirs["id"]}},
+                }
+            )
+        )
         message = json.loads(await asyncio.wait_for(ws.recv(), 10))
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["extensions"]["code"] == "FORBIDDEN"
