@@ -6,13 +6,14 @@ from collections.abc import Callable
 
 import strawberry
 from graphql.error import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
+    max_aliases,
+    query_depth_limiter,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -43,15 +44,21 @@ class MaillageSchema(strawberry.Schema):
 def build_schema(settings: EdgeSettings) -> strawberry.Schema:
     """The schema with the edge's limits; production hides introspection and suggestions."""
     production = settings.env == "production"
+    # The limit rules are built once, so the validation cache (keyed by the rules) hits
+    # for every repeat of a query text; the token limit applies while parsing.
+    rules: list[type[ASTValidationRule]] = [
+        max_aliases.create_validator(settings.max_aliases),
+        query_depth_limiter.create_validator(settings.max_query_depth, None, None),
+    ]
+    if production:
+        rules.append(NoSchemaIntrospectionCustomRule)
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         MaskUnexpectedErrors,
         AuditTrail,
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=512),
     ]
-    if production:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return MaillageSchema(
         query=Query,
         mutation=Mutation,

@@ -2,13 +2,16 @@
 
 ``/graphql`` needs ``Authorization: Bearer <token>``: no token, or an unknown
 or revoked one, is a 401 before any GraphQL work. What the token may do is
-decided later, per operation, by ``schema/policy.py``. In development the
+decided later, per operation, by ``schema/policy.py``. A principal is reused
+for ``auth_cache_seconds`` (default 5) per process, so revoking a token, or
+a role, takes effect within that delay. In development the
 GraphiQL page itself (a GET for HTML) is served without a token; the queries
 it sends still need one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 
@@ -42,6 +45,26 @@ class BearerAuthMiddleware:
         self.app = app
         self.settings = settings
         self._touched: dict[str, float] = {}
+        # sha256(header) -> (principal, monotonic expiry); never the raw token.
+        self._cache: dict[str, tuple[Principal, float]] = {}
+
+    async def _principal(self, db: Database, header: str | None) -> Principal | None:
+        ttl = self.settings.auth_cache_seconds
+        if not header or ttl <= 0:
+            return await principal_from_header(db, header)
+        key = hashlib.sha256(header.encode()).hexdigest()
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        principal = await principal_from_header(db, header)
+        if principal is None:
+            self._cache.pop(key, None)
+            return None
+        if len(self._cache) > 10_000:
+            self._cache = {k: v for k, v in self._cache.items() if v[1] > now}
+        self._cache[key] = (principal, now + ttl)
+        return principal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != "/graphql":
@@ -57,7 +80,7 @@ class BearerAuthMiddleware:
             await self.app(scope, receive, send)
             return
         db: Database = request.app.state.db
-        principal = await principal_from_header(db, request.headers.get("authorization"))
+        principal = await self._principal(db, request.headers.get("authorization"))
         if principal is None:
             missing = not request.headers.get("authorization")
             response = JSONResponse(

@@ -60,6 +60,9 @@ class Settings:
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 120
     max_subscriptions_per_connection: int = 5
+    # A token's principal is reused this long in each process (0: look up every request).
+    # A revoked token therefore stops working within this delay everywhere.
+    auth_cache_seconds: float = 5.0
     allowed_origins: tuple[str, ...] = (
         "http://127.0.0.1:8000",
         "http://localhost:8000",
@@ -143,6 +146,9 @@ class Settings:
             max_subscriptions_per_connection=integer(
                 "MAILLAGE_MAX_SUBSCRIPTIONS_PER_CONNECTION",
                 defaults.max_subscriptions_per_connection,
+            ),
+            auth_cache_seconds=float(
+                integer("MAILLAGE_AUTH_CACHE_SECONDS", int(defaults.auth_cache_seconds), 0)
             ),
             allowed_origins=tuple(
                 o.strip().rstrip("/")

@@ -69,6 +69,8 @@ def settings(neo4j_uri: tuple[str, str, str]) -> Settings:
         # Tests send many requests per token; test_edge_limits builds its own strict app.
         rate_limit_per_minute=1_000_000,
         rate_limit_burst=1_000_000,
+        # Roles change within a test (and revocations must bite at once): no principal cache.
+        auth_cache_seconds=0,
     )
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+
 import httpx
 
+from graph.identity import revoke_token
+from server.app import create_app
+from server.settings import Settings
 from tests.conftest import Api, World
 
 
@@ -69,3 +75,22 @@ async def test_me_lists_the_callers_roles(world: World) -> None:
     ]
     assert me["roles"] == ["ORG_ADMIN"]
     assert me["organizationRoles"] == [{"role": "ORG_ADMIN", "organization": {"name": org["name"]}}]
+
+
+async def test_a_revoked_token_stops_working_within_the_auth_cache_delay(
+    settings: Settings, world: World
+) -> None:
+    cached = create_app(replace(settings, auth_cache_seconds=1), run_sweeper=False)
+    admin = await world.caller("PLATFORM_ADMIN")
+    async with cached.router.lifespan_context(cached):
+        transport = httpx.ASGITransport(app=cached)
+        async with httpx.AsyncClient(transport=transport, base_url="http://m.test") as c:
+            api = Api(c, admin.token)
+            first = await api.data("{ apiTokens { id } }")
+            token_id = first["apiTokens"][0]["id"]
+            await revoke_token(world.db, token_id)
+            # still served from this process's cache for at most a second...
+            assert (await api.raw("{ me { roles } }")).status_code == 200
+            await asyncio.sleep(1.1)
+            # ...then refused
+            assert (await api.raw("{ me { roles } }")).status_code == 401
