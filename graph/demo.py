@@ -1,151 +1,107 @@
-"""A small demo directory and demo accounts, loaded once (re-running changes nothing).
+"""The demo: the simulated "demo" network (seed 7, with its planted events) and demo accounts.
 
-Ids are derived from names (UUID5), so the demo is the same everywhere and a
-second load finds it already there.
+Loading runs the simulator (half a second) into a temporary directory and
+imports it with graph/importer.py, once: a second load finds the dataset's
+last event already in the graph and changes nothing. The accounts sit on
+organizations of that dataset, chosen by a rule (see :data:`DEMO_USERS`),
+and are created once; running again only makes sure their roles are there.
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
+import json
+import tempfile
+from collections import deque
+from pathlib import Path
 from typing import Any
 
-from graph import identity, networks, organizations, services
+import simulator
+from graph import identity
 from graph.db import Database
-from graph.organizations import OrganizationInput
-from graph.services import ServiceInput
+from graph.importer import Progress, import_dataset
 
-__all__ = ["DEMO_NETWORK_ID", "DEMO_USERS", "load_demo_directory", "demo_id"]
-
-_NS = uuid.UUID("6f1c2d4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f")
-
-
-def demo_id(name: str) -> str:
-    return str(uuid.uuid5(_NS, name))
-
-
-DEMO_NETWORK_ID = demo_id("network:Table de concertation Famille Hochelaga–Rosemont")
-
-TERRITORIES = [
-    ("HOCH", "Hochelaga-Maisonneuve"),
-    ("ROSE", "Rosemont"),
-    ("MERC", "Mercier-Est"),
-    ("PETP", "Petite-Patrie"),
+__all__ = [
+    "DEMO_NETWORK_ID",
+    "DEMO_PRESET",
+    "DEMO_SEED",
+    "DEMO_USERS",
+    "ensure_demo_users",
+    "load_demo_directory",
 ]
 
-# name, kind, territory code, [(service name, needs, availability)]
-ORGANIZATIONS: list[tuple[str, str, str, list[tuple[str, list[str], str]]]] = [
-    ("Maison de la famille Hochelaga", "COMMUNITY", "HOCH", [
-        ("Halte-garderie et ateliers parents-enfants", ["PARENTING", "CHILD_DEVELOPMENT"], "OPEN"),
-        ("Travail de proximité famille", ["SOCIAL_ISOLATION", "PARENTING"], "OPEN"),
-    ]),
-    ("CLSC Hochelaga-Maisonneuve", "HEALTH_SOCIAL_SERVICES", "HOCH", [
-        ("Services psychosociaux enfance-famille", ["MENTAL_HEALTH", "PARENTING"], "WAITLIST"),
-        ("Suivi périnatal", ["HEALTH", "CHILD_DEVELOPMENT"], "OPEN"),
-    ]),
-    ("Banque alimentaire Rosemont", "FOOD_SECURITY", "ROSE", [
-        ("Dépannage alimentaire", ["FOOD_SECURITY"], "OPEN"),
-    ]),
-    ("CPE Les Petits Pas", "CHILDCARE", "ROSE", [
-        ("Places en garderie subventionnée", ["CHILDCARE", "CHILD_DEVELOPMENT"], "FULL"),
-    ]),
-    ("École primaire Saint-Nom", "SCHOOL", "MERC", [
-        ("Aide aux devoirs", ["EDUCATION"], "OPEN"),
-    ]),
-    ("Comité logement Mercier", "HOUSING", "MERC", [
-        ("Accompagnement recherche de logement", ["HOUSING"], "WAITLIST"),
-    ]),
-    ("Carrefour jeunesse-emploi Petite-Patrie", "EMPLOYMENT", "PETP", [
-        ("Recherche d'emploi pour parents", ["EMPLOYMENT", "INCOME"], "OPEN"),
-    ]),
-    ("Centre d'accueil des nouveaux arrivants", "COMMUNITY", "PETP", [
-        ("Francisation et accueil", ["IMMIGRATION_FRANCISATION", "SOCIAL_ISOLATION"], "OPEN"),
-        ("Clinique d'information juridique", ["LEGAL"], "CLOSED"),
-    ]),
-    ("Arrondissement Rosemont–La Petite-Patrie", "MUNICIPAL", "ROSE", [
-        ("Programme d'accès aux loisirs", ["SOCIAL_ISOLATION"], "OPEN"),
-    ]),
-]
+DEMO_PRESET, DEMO_SEED = "demo", 7
 
-PLACES = [
-    ("Parc Morgan", "PARK", "HOCH"),
-    ("Marché Maisonneuve", "GROCERY", "HOCH"),
-    ("Friperie La Remise", "THRIFT_STORE", "ROSE"),
-    ("Fête de quartier Mercier-Est", "COMMUNITY_EVENT", "MERC"),
-    ("HLM Boyce-Viau", "SOCIAL_HOUSING", "HOCH"),
-]
-
-PARTNERSHIPS = [
-    ("Maison de la famille Hochelaga", "CLSC Hochelaga-Maisonneuve", "AGREEMENT"),
-    ("Maison de la famille Hochelaga", "Banque alimentaire Rosemont", "JOINT_ACTIVITY"),
-    ("Centre d'accueil des nouveaux arrivants", "Carrefour jeunesse-emploi Petite-Patrie",
-     "CO_LOCATION"),
-]
+# The first network of the demo preset with seed 7 (networks.jsonl, line 1).
+DEMO_NETWORK_ID = "c15eb465-f219-4da0-aa9b-e6963179c043"
+DEMO_NETWORK_NAME = "Table de concertation petite enfance-famille du secteur Nord"
+# The COMMUNITY member of that network that sends the most referrals, and the member it
+# refers to most (the housing co-op of the planted capacity shock). tests/test_dataset_cli.py
+# checks this rule against the simulation, so a change of the simulator is caught.
+DEMO_SENDER = "Maison de quartier de Mont-Bellevue"
+DEMO_RECEIVER = "Coopérative d'habitation La Maisonnée"
 
 # key -> (email, name, organization or None, role)
 DEMO_USERS: dict[str, tuple[str, str, str | None, str]] = {
     "admin": ("admin@maillage.demo", "Admin plateforme", None, "PLATFORM_ADMIN"),
-    "staff": ("intervenante@maillage.demo", "Intervenante de proximité",
-              "Maison de la famille Hochelaga", "ORG_STAFF"),
-    "orgadmin": ("direction@maillage.demo", "Direction Maison de la famille",
-                 "Maison de la famille Hochelaga", "ORG_ADMIN"),
-    "receiver": ("accueil-clsc@maillage.demo", "Accueil psychosocial CLSC",
-                 "CLSC Hochelaga-Maisonneuve", "ORG_STAFF"),
-    "coordinator": ("coordination@maillage.demo", "Coordination de la table", None,
-                    "COORDINATOR"),
+    "staff": ("intervenante@maillage.demo", "Intervenante de proximité", DEMO_SENDER, "ORG_STAFF"),
+    "orgadmin": (
+        "direction@maillage.demo",
+        "Direction de la Maison de quartier",
+        DEMO_SENDER,
+        "ORG_ADMIN",
+    ),
+    "receiver": (
+        "accueil-cooperative@maillage.demo",
+        "Accueil de la coopérative",
+        DEMO_RECEIVER,
+        "ORG_STAFF",
+    ),
+    "coordinator": ("coordination@maillage.demo", "Coordination de la table", None, "COORDINATOR"),
     "researcher": ("recherche@maillage.demo", "Équipe de recherche", None, "RESEARCHER"),
 }
 
 
-async def load_demo_directory(db: Database) -> bool:
-    """Load the demo directory unless present. Returns True when it loaded."""
-    if await db.row("MATCH (n:Network {id: $id}) RETURN n.id AS id", id=DEMO_NETWORK_ID):
-        return False
-    territory_ids: dict[str, str] = {}
-    existing = {t["code"]: t["id"] for t in await networks.list_territories(db)}
-    for code, name in TERRITORIES:
-        territory_ids[code] = existing.get(code) or (
-            await networks.create_territory(db, code=code, name=name,
-                                            territory_id=demo_id(f"territory:{code}"))
-        )["id"]
-    await networks.create_network(
-        db,
-        name="Table de concertation Famille Hochelaga–Rosemont",
-        territory_codes=[code for code, _ in TERRITORIES],
-        network_id=DEMO_NETWORK_ID,
-    )
-    for name, kind, territory, offered in ORGANIZATIONS:
-        org = await organizations.create_organization(
-            db,
-            OrganizationInput(name=name, kind=kind, territory_id=territory_ids[territory],
-                              languages=["fr", "en"],
-                              description=f"{name} — organisme membre de la table."),
-            network_id=DEMO_NETWORK_ID,
-            member_since=date(2024, 1, 1),
-            organization_id=demo_id(f"org:{name}"),
-        )
-        for service_name, needs, availability in offered:
-            await services.create_service(
-                db,
-                ServiceInput(organization_id=org["id"], name=service_name, need_codes=needs,
-                             territory_ids=[territory_ids[territory]],
-                             availability=availability),
-                service_id=demo_id(f"service:{name}:{service_name}"),
-            )
-    for name, kind, territory in PLACES:
-        await networks.create_place(db, name=name, kind=kind,
-                                    territory_id=territory_ids[territory],
-                                    place_id=demo_id(f"place:{name}"))
-    for a, b, kind in PARTNERSHIPS:
-        await networks.declare_partnership(
-            db, organization_id=demo_id(f"org:{a}"), partner_id=demo_id(f"org:{b}"),
-            kind=kind, since=date(2024, 3, 1),
-        )
+async def load_demo_directory(db: Database, *, progress: Progress | None = None) -> bool:
+    """Import the demo network unless it is complete already. Returns True when it loaded.
+
+    The database must be migrated. An interrupted load is finished by the next one.
+    """
+    with tempfile.TemporaryDirectory(prefix="maillage-demo-") as tmp:
+        directory = simulator.run(DEMO_PRESET, DEMO_SEED, Path(tmp))
+        if await _complete(db, directory):
+            return False
+        report = await import_dataset(db, directory, progress=progress)
+    if not report.ok:  # the simulator writes valid data; say so loudly if it ever does not
+        raise RuntimeError(f"the demo dataset did not import: {report.errors[:3]}")
     return True
 
 
+async def _complete(db: Database, directory: Path) -> bool:
+    """Whether the dataset's last event (the last row written) is in the graph."""
+    with (directory / "events.jsonl").open(encoding="utf-8") as handle:
+        last = deque(handle, maxlen=1)
+    if not last:
+        return False
+    event_id = json.loads(last[0])["id"]
+    return (
+        await db.row("MATCH (e:ReferralEvent {id: $id}) RETURN e.id AS id", id=event_id) is not None
+    )
+
+
+async def _organization_id(db: Database, name: str) -> str:
+    row = await db.row(
+        "MATCH (o:Organization {name: $name})-[:MEMBER_OF]->(:Network {id: $network}) "
+        "RETURN o.id AS id",
+        name=name,
+        network=DEMO_NETWORK_ID,
+    )
+    if row is None:
+        raise RuntimeError(f"the demo organization {name!r} is missing: load the demo first")
+    return str(row["id"])
+
+
 async def ensure_demo_users(db: Database) -> dict[str, dict[str, Any]]:
-    """Create the demo accounts unless present; return key -> user record."""
+    """Create the demo accounts unless present, make sure of their roles; key -> user."""
     users: dict[str, dict[str, Any]] = {}
     for key, (email, name, org_name, role) in DEMO_USERS.items():
         user = await identity.user_by_email(db, email)
@@ -153,13 +109,17 @@ async def ensure_demo_users(db: Database) -> dict[str, dict[str, Any]]:
             user = await identity.create_user(
                 db, email=email, name=name, platform_admin=role == "PLATFORM_ADMIN"
             )
-            if org_name is not None:
-                await identity.assign_organization_role(
-                    db, user_id=user["id"], organization_id=demo_id(f"org:{org_name}"), role=role
-                )
-            elif role in identity.NETWORK_ROLES:
-                await identity.assign_network_role(
-                    db, user_id=user["id"], network_id=DEMO_NETWORK_ID, role=role
-                )
+        # Both assignments are MERGEs: running again changes nothing.
+        if org_name is not None:
+            await identity.assign_organization_role(
+                db,
+                user_id=user["id"],
+                organization_id=await _organization_id(db, org_name),
+                role=role,
+            )
+        elif role in identity.NETWORK_ROLES:
+            await identity.assign_network_role(
+                db, user_id=user["id"], network_id=DEMO_NETWORK_ID, role=role
+            )
         users[key] = user
     return users

@@ -29,6 +29,7 @@ from graph.validation import (
     check_email,
     check_enum,
     check_id,
+    check_instant,
     check_languages,
     check_text,
     optional_text,
@@ -137,7 +138,7 @@ def _clean(data: ReferralInput, now: datetime) -> _Clean:
     key = check_text(data.idempotency_key, "idempotencyKey", max_length=128)
     method = check_enum(data.consent_method, ConsentMethod, "consent.method").value
     scope = check_text(data.consent_scope, "consent.scope", max_length=500)
-    consent_at = data.consent_at or now
+    consent_at = check_instant(data.consent_at, "consent.at") or now
     if consent_at > now + timedelta(minutes=5):
         raise BadUserInput("consent.at is in the future.", field="consent.at")
     contact = {
@@ -673,7 +674,11 @@ async def withdraw_consent(
     now: datetime,
     comment: str | None = None,
 ) -> dict[str, Any]:
-    """The family withdrew consent: purge contact details now, record it, keep the status."""
+    """The family withdrew consent: purge contact details now, record it, keep the status.
+
+    A redirect copies the contact to the new referral, so the withdrawal covers
+    the whole redirect chain the referral belongs to, earlier and later links.
+    """
     rid = check_id(referral_id, "id")
     comment_ok = optional_text(comment, "comment", max_length=1000)
 
@@ -687,24 +692,28 @@ async def withdraw_consent(
             raise NotFound(f"No referral with id {rid}.", field="id")
         if not row["given"]:
             raise Conflict("Consent is already withdrawn or was never given.", field="id")
-        await tx.run(
-            "MATCH (r:Referral {id: $id}) "
-            "REMOVE r.contactPhone, r.contactEmail, r.contactLanguage, r.contactBestTime "
-            "SET r.consentGiven = false, r.consentWithdrawnAt = $now, "
-            "r.contactPurgedAt = coalesce(r.contactPurgedAt, $now)",
+        chain = await tx.rows(
+            "MATCH (:Referral {id: $id})-[:REDIRECTED_FROM*0..]-(x:Referral) "
+            "WHERE x.consentGiven "
+            "SET x.lockVersion = coalesce(x.lockVersion, 0) + 1 "
+            "REMOVE x.contactPhone, x.contactEmail, x.contactLanguage, x.contactBestTime "
+            "SET x.consentGiven = false, x.consentWithdrawnAt = $now, "
+            "x.contactPurgedAt = coalesce(x.contactPurgedAt, $now) "
+            "RETURN DISTINCT x.id AS id, x.status AS status",
             id=rid,
             now=now,
         )
-        await _append_event(
-            tx,
-            rid,
-            EventType.CONSENT_WITHDRAWN,
-            ReferralStatus(row["status"]),
-            at=now,
-            actor_user_id=actor_user_id,
-            actor_org_id=actor_org_id,
-            comment=comment_ok,
-        )
+        for link in chain:
+            await _append_event(
+                tx,
+                link["id"],
+                EventType.CONSENT_WITHDRAWN,
+                ReferralStatus(link["status"]),
+                at=now,
+                actor_user_id=actor_user_id,
+                actor_org_id=actor_org_id,
+                comment=comment_ok,
+            )
         return await _referral(tx, rid)
 
     return await db.write(work)

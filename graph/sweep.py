@@ -69,6 +69,8 @@ async def _purge_batch(db: Database, now: datetime) -> int:
         rows = await tx.rows(
             "MATCH (r:Referral) WHERE r.closedAt IS NOT NULL AND r.contactPurgedAt IS NULL "
             "AND r.closedAt + duration({days: coalesce(r.retentionDays, 90)}) <= $now "
+            "AND (r.contactPhone IS NOT NULL OR r.contactEmail IS NOT NULL "
+            "     OR r.contactLanguage IS NOT NULL OR r.contactBestTime IS NOT NULL) "
             "RETURN r.id AS id, r.status AS status LIMIT $batch",
             now=now,
             batch=BATCH,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import TypeVar
 
@@ -20,6 +20,7 @@ __all__ = [
     "check_enum",
     "check_enums",
     "check_id",
+    "check_instant",
     "check_text",
     "optional_text",
 ]
@@ -79,6 +80,25 @@ def check_id(value: str | None, field: str) -> str:
         return str(uuid.UUID(str(value).strip()))
     except ValueError:
         raise BadUserInput(f"{field} {value!r} is not a valid id.", field=field) from None
+
+
+def check_instant(value: datetime | None, field: str) -> datetime | None:
+    """A moment in time, which must say its UTC offset; returned in UTC.
+
+    A time without an offset (``2026-01-15T09:30:00``) is ambiguous, and Neo4j
+    would store it as a local time that compares with no stored instant.
+    """
+    if value is None:
+        return None
+    if value.utcoffset() is None:
+        raise BadUserInput(
+            f"{field} needs a time zone, e.g. 2026-01-15T09:30:00-05:00 or 2026-01-15T14:30:00Z.",
+            field=field,
+        )
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise BadUserInput(f"{field} is out of range.", field=field) from None
 
 
 def check_enum(value: str | Enum | None, enum: type[E], field: str) -> E:

@@ -47,11 +47,10 @@ class AuditTrail(SchemaExtension):
         yield
         if not isinstance(context, Context) or context.principal is None:
             return
-        records = self._records(context)
-        if not records:
-            return
         try:
-            await audit.append(context.db, records)
+            records = self._records(context)
+            if records:
+                await audit.append(context.db, records)
         except Exception:
             # The operation has happened; losing its trace is an incident, not a client error.
             log.exception(

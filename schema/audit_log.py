@@ -9,7 +9,7 @@ import strawberry
 
 from graph import audit
 from graph.errors import BadUserInput
-from graph.validation import check_id
+from graph.validation import check_id, check_instant
 from schema.access import authorize
 from schema.context import Info
 from schema.pagination import Connection, page_window, to_connection
@@ -67,6 +67,7 @@ class AuditQuery:
     ) -> Connection[AuditEntry]:
         org = check_id(organization_id, "organizationId") if organization_id else None
         authorize(info, "audit.read", Scope.of([org] if org else []))
+        from_, to = check_instant(from_, "from"), check_instant(to, "to")
         if from_ is not None and to is not None and to < from_:
             raise BadUserInput("to is before from.", field="to")
         skip, limit = page_window(first, after, info.context.settings.max_page_size)

@@ -21,9 +21,14 @@ log = logging.getLogger("maillage.errors")
 
 
 def _expected(error: GraphQLError) -> bool:
-    # Syntax and validation errors have no original error: they are the
-    # client's to fix and carry no internals.
-    return error.original_error is None or isinstance(error.original_error, MaillageError)
+    # Syntax and validation errors have no original error, and variables that do
+    # not fit their declared types fail before execution, with no path: all are
+    # the client's to fix and carry no internals. Resolver errors have a path.
+    return (
+        error.original_error is None
+        or isinstance(error.original_error, MaillageError)
+        or error.path is None
+    )
 
 
 class MaskUnexpectedErrors(MaskErrors):
@@ -33,9 +38,15 @@ class MaskUnexpectedErrors(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = super()._process_errors(errors)
         for error in processed:
-            # Syntax, validation and limit errors: the client's query is at fault.
-            if error.original_error is None and "code" not in (error.extensions or {}):
+            if "code" in (error.extensions or {}):
+                continue
+            if error.original_error is None:
+                # Syntax, validation and limit errors: the client's query is at fault.
                 error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
+            elif error.path is None:
+                # A variable's value does not fit its type (an unknown enum value, a number
+                # for an ID…): the client's input is at fault.
+                error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
         return processed
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:

@@ -23,7 +23,7 @@ from graph import referrals as g_ref
 from graph import vocabulary as v
 from graph.errors import BadUserInput, Forbidden, NotFound
 from graph.lifecycle import Action
-from graph.validation import check_id
+from graph.validation import check_id, check_instant
 from graph.vocabulary import TERMINAL_STATUSES
 from schema.access import authorize, record_personal_read
 from schema.context import Context, Info
@@ -51,7 +51,7 @@ class _Box(str, Enum):
 
 
 Box = _Box
-strawberry.enum(Box, description="INCOMING: the inbox; OUTGOING: the outbox.")
+strawberry.enum(Box, name="Box", description="INCOMING: the inbox; OUTGOING: the outbox.")
 
 
 def _now(info: Info) -> datetime:
@@ -118,6 +118,11 @@ class ReferralEvent:
         if self._comment is None:
             return None
         _personal(info, self._referral)
+        # Case notes are personal data (DESIGN.md §5): one audit entry per referral read.
+        row = self._referral
+        record_personal_read(
+            info, "readCaseNotes", str(row["id"]), [row["senderId"], row["receiverId"]]
+        )
         return self._comment
 
     @strawberry.field
@@ -241,8 +246,8 @@ class Referral:
         rows = await info.context.loaders.events_of_referral.load(str(self.id))
         return [ReferralEvent.from_row(e, self._row) for e in rows]
 
-    @strawberry.field(description="Notes between the two parties.")
-    async def notes(self, info: Info) -> list[ReferralEvent]:
+    @strawberry.field(description="Notes between the two parties (null for anyone else).")
+    async def notes(self, info: Info) -> list[ReferralEvent] | None:
         _personal(info, self._row)
         rows = await info.context.loaders.events_of_referral.load(str(self.id))
         return [ReferralEvent.from_row(e, self._row) for e in rows if e["type"] == "NOTE"]
@@ -413,9 +418,18 @@ class ReferralQuery:
         elif net is not None or (org is not None and caller.coordinates):
             # Metadata of the networks the caller coordinates, never more.
             wanted = {net} if net else set(caller.coordinates)
+            if org is not None:
+                # An organization of another network is out of reach, like its referrals.
+                memberships = await info.context.loaders.memberships_of_organization.load(org)
+                wanted &= {m["networkId"] for m in memberships}
             networks = sorted(wanted & caller.coordinates)
             if not networks:
-                raise NotFound("No such network in your reach.", field="networkId")
+                raise NotFound(
+                    "No such network in your reach."
+                    if org is None
+                    else "No such organization in your reach.",
+                    field="networkId" if org is None else "organizationId",
+                )
         elif org is None and len(caller.org_roles) == 1:
             org = next(iter(caller.org_roles))
         else:
@@ -429,8 +443,8 @@ class ReferralQuery:
                 status=None if status is None else status.value,
                 need_code=need_code,
                 overdue=overdue,
-                sent_after=sent_after,
-                sent_before=sent_before,
+                sent_after=check_instant(sent_after, "sentAfter"),
+                sent_before=check_instant(sent_before, "sentBefore"),
             ),
             now=_now(info),
             skip=skip,

@@ -240,9 +240,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_interop(sub: Any) -> None:
-    from server import interop
+    from server import dataset_cli, interop
 
     interop.add_commands(sub, _with_db)
+    dataset_cli.add_commands(sub, _with_db)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,6 +47,9 @@ def add_commands(sub: Any, with_db: WithDb) -> None:
         help="kind of the organizations this creates (HSDS has none; default OTHER)",
     )
     hsds_in.set_defaults(func=lambda settings, args: import_hsds(settings, args, with_db))
+    from server import dataset_cli
+
+    dataset_cli.add_import_format(import_formats, with_db)
 
     exporting = sub.add_parser("export", help="export Maillage's directory")
     export_formats = exporting.add_subparsers(dest="format", required=True)
