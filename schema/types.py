@@ -8,6 +8,15 @@ from typing import Any
 import strawberry
 
 from graph import vocabulary as v
+from schema import analytics
+from schema.analytics import (
+    Breakdowns,
+    Collaboration,
+    CollaborationProfile,
+    Evolution,
+    FromDate,
+    Period,
+)
 from schema.context import Info
 
 __all__ = [
@@ -222,6 +231,13 @@ class Organization:
         rows = await info.context.loaders.memberships_of_organization.load(str(self.id))
         return [Membership.from_row(r) for r in rows]
 
+    @strawberry.field(description="Its measures per period (its staff, coordinators, researchers).")
+    async def collaboration_profile(
+        self, info: Info, from_: FromDate, to: date, period: Period = Period.MONTH,
+        network_id: strawberry.ID | None = None,
+    ) -> CollaborationProfile:
+        return await analytics.organization_profile(info, self.id, from_, to, period, network_id)
+
 
 @strawberry.type(description="A coordinated territory or table de concertation.")
 class Network:
@@ -251,6 +267,22 @@ class Network:
     async def partnerships(self, info: Info) -> list[Partnership]:
         rows = await info.context.loaders.partnerships_of_network.load(str(self.id))
         return [Partnership.from_row(r) for r in rows]
+
+    @strawberry.field(description="The referral graph and its measures per period.")
+    async def collaboration(
+        self, info: Info, from_: FromDate, to: date, period: Period = Period.MONTH
+    ) -> Collaboration:
+        return await analytics.network_collaboration(info, str(self.id), from_, to, period)
+
+    @strawberry.field(description="Network measures and tie dynamics per period.")
+    async def evolution(
+        self, info: Info, from_: FromDate, to: date, period: Period = Period.MONTH
+    ) -> Evolution:
+        return await analytics.network_evolution(info, str(self.id), from_, to, period)
+
+    @strawberry.field(description="Where referrals break down between from and to.")
+    async def breakdowns(self, info: Info, from_: FromDate, to: date) -> Breakdowns:
+        return await analytics.network_breakdowns(info, str(self.id), from_, to)
 
 
 @strawberry.type(description="A code of a controlled vocabulary with its labels.")

@@ -240,10 +240,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_interop(sub: Any) -> None:
-    from server import dataset_cli, interop
+    from server import analytics_cli, dataset_cli, interop
 
     interop.add_commands(sub, _with_db)
     dataset_cli.add_commands(sub, _with_db)
+    analytics_cli.add_commands(sub, _with_db)
 
 
 def main(argv: list[str] | None = None) -> int:
