@@ -65,6 +65,18 @@ def _personal(info: Info, row: dict[str, Any]) -> None:
         raise Forbidden("Only the sending and receiving organizations see family information.")
 
 
+def _case_notes(info: Info, row: dict[str, Any]) -> None:
+    """Notes and comments: the sender always, the receiver while consent holds (DESIGN §5)."""
+    _personal(info, row)
+    if row.get("consentGiven"):
+        return
+    if not allowed(info.context.caller, "referral.readPersonal", Scope.of([row["senderId"]])):
+        raise Forbidden(
+            "The family has not given, or has withdrawn, its consent: only the sending "
+            "organization sees the case notes."
+        )
+
+
 @strawberry.type
 class Consent:
     given: bool
@@ -113,11 +125,11 @@ class ReferralEvent:
             _referral=referral,
         )
 
-    @strawberry.field(description="Free text: the two parties only.")
+    @strawberry.field(description="Free text: the sender, and the receiver while consent holds.")
     def comment(self, info: Info) -> str | None:
         if self._comment is None:
             return None
-        _personal(info, self._referral)
+        _case_notes(info, self._referral)
         # Case notes are personal data (DESIGN.md §5): one audit entry per referral read.
         row = self._referral
         record_personal_read(
@@ -246,9 +258,12 @@ class Referral:
         rows = await info.context.loaders.events_of_referral.load(str(self.id))
         return [ReferralEvent.from_row(e, self._row) for e in rows]
 
-    @strawberry.field(description="Notes between the two parties (null for anyone else).")
+    @strawberry.field(
+        description="Notes between the two parties: the sender, and the receiver while consent "
+        "holds (null for anyone else)."
+    )
     async def notes(self, info: Info) -> list[ReferralEvent] | None:
-        _personal(info, self._row)
+        _case_notes(info, self._row)
         rows = await info.context.loaders.events_of_referral.load(str(self.id))
         return [ReferralEvent.from_row(e, self._row) for e in rows if e["type"] == "NOTE"]
 

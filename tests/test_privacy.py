@@ -211,8 +211,11 @@ async def test_withdrawing_consent_purges_the_contact_at_once_and_everywhere(
         parties.sender["id"],
     )
     assert await traces(db, parties.family.contact_details) == []
-    seen = await parties.receiver_staff.data(READ, {"id": referral["id"]})
-    assert seen["referral"]["contact"] is None
+    seen = await parties.receiver_staff(READ, {"id": referral["id"]})
+    assert seen["data"]["referral"]["contact"] is None
+    # Without consent the receiver no longer reads case notes either (DESIGN.md §5).
+    assert {e["path"][-1] for e in seen.get("errors", [])} <= {"comment"}
+    assert {e["extensions"]["code"] for e in seen.get("errors", [])} <= {"FORBIDDEN"}
     again = await _act(parties.sender_staff, "withdrawConsent(id: $id)", referral["id"])
     assert _codes(again) == ["CONFLICT"]
 

@@ -481,3 +481,19 @@ async def test_the_inbox_and_outbox_list_newest_first_with_counts(pair: Pair) ->
         {"org": pair.sender["id"]},
     )
     assert nothing["referrals"]["totalCount"] == 0
+
+
+async def test_the_receiver_sees_case_notes_only_while_the_family_consents(pair: Pair) -> None:
+    referral = await send(pair)
+    await act(pair, "note", referral["id"])
+    query = "query($id: ID!) { referral(id: $id) { notes { comment } } }"
+    seen = await pair.receiver_staff.data(query, {"id": referral["id"]})
+    assert seen["referral"]["notes"] == [{"comment": "called twice"}]
+    await pair.sender_staff.data(
+        "mutation($id: ID!) { withdrawConsent(id: $id) { id } }", {"id": referral["id"]}
+    )
+    refused = await pair.receiver_staff(query, {"id": referral["id"]})
+    assert refused["data"]["referral"]["notes"] is None
+    assert _code(refused) == "FORBIDDEN"
+    kept = await pair.sender_staff.data(query, {"id": referral["id"]})
+    assert kept["referral"]["notes"] == [{"comment": "called twice"}]
