@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-from graph import identity, networks, organizations, services
+from graph import identity, networks, organizations, referrals, services
 from graph import neo4j_server as local
 from graph.db import Database
+from graph.lifecycle import Action
 from graph.organizations import OrganizationInput
 from graph.services import ServiceInput
 from server.app import create_app
@@ -221,6 +222,51 @@ class World:
 @pytest.fixture
 def world(db: Database, client: httpx.AsyncClient) -> World:
     return World(db, client)
+
+
+REASONS = {Action.DECLINE: "NO_CAPACITY", Action.CANCEL: "la famille a déménagé"}
+
+
+async def referral_through_graph(
+    db: Database,
+    sender_id: str,
+    receiver_id: str,
+    actions: list[Action],
+    *,
+    phone: str = "514-555-0100",
+) -> str:
+    """A fresh referral, sent and moved by ``actions`` straight through ``graph/``."""
+    now = datetime.now(UTC)
+    row, _ = await referrals.send_referral(
+        db,
+        referrals.ReferralInput(
+            to_organization_id=receiver_id,
+            need_codes=["FOOD_SECURITY"],
+            family_reference=f"F-{unique()}-5",
+            idempotency_key=unique("key-"),
+            consent_given=True,
+            consent_method="VERBAL",
+            consent_scope="referral",
+            contact_phone=phone,
+        ),
+        sender_id=sender_id,
+        actor_user_id=None,
+        now=now,
+    )
+    current = "SENT"
+    for action in actions:
+        moved = await referrals.transition(
+            db,
+            row["id"],
+            action,
+            expected_status=current,
+            actor_user_id=None,
+            actor_org_id=sender_id if action is Action.CANCEL else receiver_id,
+            now=now,
+            reason=REASONS.get(action),
+        )
+        current = moved["status"]
+    return str(row["id"])
 
 
 async def graph_size(db: Database) -> tuple[int, int]:

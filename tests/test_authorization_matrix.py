@@ -37,7 +37,6 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +46,9 @@ from httpx_ws import WebSocketDisconnect, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 
 from graph import identity, networks
-from graph import referrals as g_ref
 from graph.db import Database
 from graph.lifecycle import Action
-from tests.conftest import Api, World, unique
+from tests.conftest import Api, World, referral_through_graph, unique
 
 ROLES = ("ORG_STAFF", "ORG_ADMIN", "COORDINATOR", "RESEARCHER", "PLATFORM_ADMIN", "ANONYMOUS")
 THREE = ("own", "other-organization", "other-network")
@@ -229,36 +227,9 @@ class Matrix:
         self, sender: dict[str, Any], receiver: dict[str, Any], status: str = "SENT"
     ) -> str:
         """A fresh referral, brought to ``status`` straight through ``graph/``."""
-        now = datetime.now(UTC)
-        row_, _ = await g_ref.send_referral(
-            self.db,
-            g_ref.ReferralInput(
-                to_organization_id=receiver["id"],
-                need_codes=["FOOD_SECURITY"],
-                family_reference=f"F-{unique()}-7",
-                idempotency_key=unique("key-"),
-                consent_given=True,
-                consent_method="VERBAL",
-                consent_scope="referral",
-                contact_phone="514-555-0142",
-            ),
-            sender_id=sender["id"],
-            actor_user_id=None,
-            now=now,
+        return await referral_through_graph(
+            self.db, sender["id"], receiver["id"], PATHS[status], phone="514-555-0142"
         )
-        current = "SENT"
-        for action in PATHS[status]:
-            moved = await g_ref.transition(
-                self.db,
-                row_["id"],
-                action,
-                expected_status=current,
-                actor_user_id=None,
-                actor_org_id=receiver["id"],
-                now=now,
-            )
-            current = moved["status"]
-        return str(row_["id"])
 
 
 PATHS: dict[str, list[Action]] = {

@@ -35,12 +35,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph import identity, networks
-from graph import referrals as g_ref
 from graph.db import Database
 from graph.lifecycle import Action
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import Api, World, graph_size, unique
+from tests.conftest import Api, World, graph_size, referral_through_graph, unique
 
 EXAMPLES = int(os.environ.get("MAILLAGE_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(
@@ -273,38 +272,10 @@ class Fuzz:
         return value
 
     async def fresh_referral(self, status: str) -> str:
-        now = datetime.now(UTC)
         sender, receiver = self.orgs["SENDER"], self.orgs["RECEIVER"]
-        row, _ = await g_ref.send_referral(
-            self.db,
-            g_ref.ReferralInput(
-                to_organization_id=receiver["id"],
-                need_codes=["FOOD_SECURITY"],
-                family_reference=f"F-{unique()}-5",
-                idempotency_key=unique("key-"),
-                consent_given=True,
-                consent_method="VERBAL",
-                consent_scope="referral",
-                contact_phone="514-555-0123",
-            ),
-            sender_id=sender["id"],
-            actor_user_id=None,
-            now=now,
+        return await referral_through_graph(
+            self.db, sender["id"], receiver["id"], PATHS[status], phone="514-555-0123"
         )
-        current = "SENT"
-        for action in PATHS[status]:
-            moved = await g_ref.transition(
-                self.db,
-                row["id"],
-                action,
-                expected_status=current,
-                actor_user_id=None,
-                actor_org_id=sender["id"] if action is Action.CANCEL else receiver["id"],
-                now=now,
-                reason=REASONS.get(action),
-            )
-            current = moved["status"]
-        return str(row["id"])
 
     def check(self, operation: str, document: str, caller: Api, drawn: dict[str, Any]) -> None:
         self.run(self._check(operation, document, caller, drawn))
@@ -345,9 +316,6 @@ PATHS: dict[str, list[Action]] = {
     "DECLINED": [Action.ACKNOWLEDGE, Action.DECLINE],
     "CANCELLED": [Action.CANCEL],
 }
-
-
-REASONS = {Action.DECLINE: "NO_CAPACITY", Action.CANCEL: "la famille a déménagé"}
 
 
 async def _new_partnership(fuzz: Fuzz) -> str:
