@@ -19,7 +19,10 @@ __all__ = ["PeriodMetrics", "evolution"]
 class PeriodMetrics:
     """One period's network figures and its change since the period before.
 
-    ``ties_change`` and ``community_stability`` are None for the first period.
+    ``ties_change`` and ``community_stability`` are None for the first period;
+    ``community_stability`` is also None when either period has no tie (an
+    edgeless graph has no community structure: Louvain would return one
+    singleton per organization, and their NMI would be a number about nothing).
     """
 
     start: date
@@ -91,7 +94,7 @@ def evolution(aggregates: Sequence[PeriodAggregate], *, seed: int = 0) -> tuple[
                 ties_change=tie_dynamics(previous[0], aggregate) if previous else None,
                 community_stability=(
                     community_stability(previous[1].communities, metrics.communities)
-                    if previous
+                    if previous and previous[0].ties and aggregate.ties
                     else None
                 ),
             )

@@ -299,7 +299,8 @@ def network_metrics_rows(periods: Iterable[PeriodMetrics]) -> list[dict[str, Any
     list of dict
         ``period``, the :class:`~analytics.network.NetworkMetrics` figures,
         ``new_ties``, ``dissolved_ties``, ``persisting_ties``, ``jaccard`` and
-        ``community_nmi`` (None for the first period).
+        ``community_nmi`` (None for the first period and when either period has
+        no tie).
 
     References
     ----------

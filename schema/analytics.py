@@ -202,7 +202,10 @@ class EvolutionPeriod:
     jaccard: float | None = strawberry.field(
         description="persisting / (new + dissolved + persisting)."
     )
-    community_stability: float | None = strawberry.field(description="NMI of the partitions.")
+    community_stability: float | None = strawberry.field(
+        description="NMI of the Louvain partitions of this period and the one before, on the "
+        "organizations in both; null when either period has no referral tie."
+    )
 
 
 @strawberry.type(

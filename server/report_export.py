@@ -203,7 +203,8 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
         "dissolved_ties": "Ties of the previous period absent now.",
         "persisting_ties": "Ties present in both.",
         "jaccard": "persisting / (new + dissolved + persisting); empty without any tie.",
-        "community_nmi": "Normalized mutual information of consecutive Louvain partitions.",
+        "community_nmi": "Normalized mutual information of consecutive Louvain partitions "
+        "(empty when this period or the one before has no tie).",
     },
     "organization_metrics": {
         "period": "The period.",

@@ -29,6 +29,8 @@ def test_evolution_reports_each_period_with_its_change_since_the_previous(make_p
     assert rows[2].ties_change == TieDynamics(new=0, dissolved=7, persisting=0, jaccard=0.0)
     # the two triangles stay the two communities from January to February
     assert rows[1].community_stability == pytest.approx(1.0)
+    # March has no tie, so no communities to compare with February's
+    assert rows[2].community_stability is None
     assert rows[1].network.components == 1 and rows[0].network.components == 2
 
 
