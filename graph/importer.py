@@ -52,7 +52,6 @@ from graph.importer_writes import (
     EXISTING_EVENTS,
     STATEMENTS,
     event_batch,
-    load_database_memberships,
     payload,
     presence_payload,
     registry_referral_payload,
@@ -176,7 +175,6 @@ async def import_dataset(
             for k, s in sources.items()
         }
         return ImportReport(counts, errors, time.perf_counter() - started, aborted=True)
-    await load_database_memberships(db, registry)
     writer = _Writer(db, registry, batch_size, progress)
     counts = {}
     for kind in FILE_ORDER:

@@ -36,6 +36,7 @@ from graph.importer_state import (
     conflicting_pairs,
     repeated,
 )
+from graph.importer_writes import load_database_memberships
 from graph.lifecycle import ACTIONS, Party, next_status
 from graph.vocabulary import DeclineReason, EventType
 
@@ -116,6 +117,8 @@ class Checker(DirectoryChecker):
             source = self.sources.get(kind)
             if source is None:
                 continue
+            if kind == "referrals":  # the database's memberships count for the shared network
+                await load_database_memberships(self.db, self.registry)
             if kind == "events":
                 await self._check_events(source)
             else:
@@ -138,10 +141,19 @@ class Checker(DirectoryChecker):
                 else f"id {rid} comes after a referral redirected from it; list the original "
                 "referral first"
             )
+        known = len(reg.organization_ids)
         sender = await self._organization(row["senderId"], "senderId")
         receiver = await self._organization(row["receiverId"], "receiverId")
+        if len(reg.organization_ids) > known:  # first met here: its memberships are in the database
+            await load_database_memberships(self.db, reg, reg.organization_ids[known:])
         if sender == receiver:
             raise BadRow("senderId and receiverId are the same organization")
+        day = row["sentAt"][:10]
+        if not reg.networks_on(row["senderId"], day) & reg.networks_on(row["receiverId"], day):
+            raise BadRow(
+                f"{row['senderId']} and {row['receiverId']} share no network on {day}; a referral "
+                "goes to a member of a network its sender belongs to (add the memberships)"
+            )
         if row["serviceId"] is not None:
             owner = await self._service_owner(row["serviceId"], "serviceId")
             if owner != row["receiverId"]:

@@ -17,7 +17,7 @@ the very same Cypher without the importer around it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from graph.db import Database
@@ -345,13 +345,18 @@ def event_batch(
     return offset, refs
 
 
-async def load_database_memberships(db: Database, registry: Registry) -> None:
-    """Add the database's memberships of the dataset's organizations (the dataset's win)."""
+async def load_database_memberships(
+    db: Database, registry: Registry, ids: Sequence[str] | None = None
+) -> None:
+    """Add the database's memberships of organizations (the dataset's win).
+
+    ``ids``: those organizations; every organization the registry knows by default.
+    """
     rows = await db.rows(
         "UNWIND $ids AS id MATCH (o:Organization {id: id})-[m:MEMBER_OF]->(n:Network) "
         "RETURN o.id AS org, n.id AS network, toString(m.since) AS since, "
         "toString(m.until) AS until, coalesce(n.retentionDays, 90) AS retention",
-        ids=registry.organization_ids,
+        ids=list(registry.organization_ids if ids is None else ids),
     )
     for row in rows:
         known = registry.memberships.setdefault(row["org"], {})

@@ -554,6 +554,62 @@ async def test_skip_writes_everything_that_does_not_depend_on_the_bad_row(
     assert written == {"referrals": 5 - skipped[0], "events": 15 - skipped[1]}
 
 
+async def test_a_referral_between_organizations_sharing_no_network_is_refused(
+    db: Database, tmp_path: Path
+) -> None:
+    # C joins the network on March 4th: r2 (A -> C, March 2nd) goes outside any network, as
+    # sendReferral would refuse; r4 (B -> C, March 5th) and r5 (C -> A, March 6th) are fine.
+    tiny = Tiny()
+    tiny.rows["memberships"][2]["since"] = "2024-03-04"
+    tiny.write(tmp_path)
+    before = await graph_size(db)
+    aborted = await import_dataset(db, tmp_path)
+    assert [(e.file, e.line) for e in aborted.errors] == [("referrals.jsonl", 2)]
+    assert "share no network on 2024-03-02" in aborted.errors[0].message
+    assert await graph_size(db) == before
+    skipped = await import_dataset(db, tmp_path, on_error="skip")
+    assert (
+        skipped.files["referrals.jsonl"].skipped,
+        skipped.files["events.jsonl"].skipped,
+    ) == (1, 2)  # r2 and its SENT and EXPIRED events
+    r2, r4, r5 = (tiny.referrals[i] for i in (1, 3, 4))
+    assert await db.row("MATCH (r:Referral {id: $id}) RETURN r.id AS id", id=r2) is None
+    assert (await referral(db, r4))["networkIds"] == [tiny.network]
+    assert (await referral(db, r5))["networkIds"] == [tiny.network]
+
+
+async def test_memberships_already_in_the_database_count_for_a_new_referral(
+    db: Database, tmp_path: Path
+) -> None:
+    tiny = Tiny()
+    assert (await import_dataset(db, tiny.write(tmp_path / "first"))).ok
+    # A second file lists a new organization D (no membership) and two new referrals
+    # between organizations it does not list: A -> B (members in the database) and A -> D.
+    d, to_b, to_d = _id(), _id(), _id()
+    later = tmp_path / "later"
+    later.mkdir()
+    _write_jsonl(later / "organizations.jsonl", [_org(d, "EMPLOYMENT", tiny.north)])
+    _write_jsonl(
+        later / "referrals.jsonl",
+        [
+            _referral(to_b, tiny.a, tiny.b, None, _id(), "A-101", "2024-04-01T10:00:00Z"),
+            _referral(to_d, tiny.a, d, None, _id(), "A-102", "2024-04-02T10:00:00Z"),
+        ],
+    )
+    _write_jsonl(
+        later / "events.jsonl",
+        [
+            *_events(to_b, [("SENT", tiny.a, "04-01T10")]),
+            *_events(to_d, [("SENT", tiny.a, "04-02T10")]),
+        ],
+    )
+    report = await import_dataset(db, later, on_error="skip")
+    assert [(e.file, e.line) for e in report.errors] == [("referrals.jsonl", 2)], report.errors
+    assert "share no network" in report.errors[0].message
+    assert (await referral(db, to_b))["networkIds"] == [tiny.network]
+    assert await db.row("MATCH (r:Referral {id: $id}) RETURN r.id AS id", id=to_d) is None
+
+
 async def test_a_directory_without_organizations_is_not_a_dataset(
     tmp_path: Path, db: Database
 ) -> None:
