@@ -24,34 +24,27 @@ lists of HSDS 3.0 objects, for the whole directory or one network.
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from graph.db import Database, Tx
-from graph.errors import BadUserInput, Conflict, NotFound
-from graph.hsds import (
-    DirectoryOrganization,
-    DirectoryService,
-    HsdsDirectory,
-    TaxonomyTerm,
-    _need_code_of,  # hsds.py's rule for "this term is a need", reused rather than copied
-    to_hsds_organization,
-    to_hsds_service,
+from graph.errors import Conflict, NotFound
+from graph.hsds import HsdsDirectory, to_hsds_organization, to_hsds_service
+from graph.hsds_records import (
+    Record,
+    ServiceRecord,
+    availability_to_record,
+    directory_organization,
+    directory_service,
+    extra_term_records,
+    maillage_id,
+    organization_record,
+    service_record,
 )
-from graph.validation import (
-    check_email,
-    check_enum,
-    check_id,
-    check_languages,
-    check_text,
-    check_url,
-    optional_text,
-)
-from graph.vocabulary import Availability, OrganizationKind
+from graph.validation import check_enum, check_id
+from graph.vocabulary import OrganizationKind
 
 __all__ = [
     "ExportCounts",
@@ -59,25 +52,7 @@ __all__ = [
     "Tally",
     "export_directory",
     "import_directory",
-    "maillage_id",
 ]
-
-# Ids derived from HSDS ids that are not UUIDs: UUID5 in this namespace.
-_NAMESPACE = uuid.UUID("0d6f3c56-2f1e-4b8e-9d0a-5c7b1e2a4f93")
-
-
-def maillage_id(kind: str, hsds_id: str) -> str:
-    """The Maillage id of an HSDS record: its id when a UUID, else a UUID5 of kind and id.
-
-    >>> maillage_id("organization", "D9D5E0F5-D3CE-4F73-9A2F-4DD0ECC6C610")
-    'd9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610'
-    >>> maillage_id("organization", "org-1") == maillage_id("organization", "org-1")
-    True
-    """
-    try:
-        return str(uuid.UUID(hsds_id))
-    except ValueError:
-        return str(uuid.uuid5(_NAMESPACE, f"{kind}:{hsds_id}"))
 
 
 @dataclass(frozen=True)
@@ -114,111 +89,6 @@ class ExportCounts:
 # ---------------------------------------------------------------- import
 
 
-@dataclass(frozen=True)
-class _Record:
-    """A source record ready to write: Maillage id, HSDS id and the properties it owns."""
-
-    id: str
-    hsds_id: str
-    props: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class _Service:
-    id: str
-    hsds_id: str
-    organization_hsds_id: str
-    props: dict[str, Any]
-    need_codes: list[str]
-    term_ids: list[str]
-    availability: Availability
-
-
-@contextmanager
-def _about(what: str, hsds_id: str, name: str) -> Iterator[None]:
-    """Make a validation error name the source record it is about."""
-    try:
-        yield
-    except BadUserInput as exc:
-        raise BadUserInput(
-            f"{what} {hsds_id} ({name!r}): {exc.message}", field=exc.field, record=hsds_id
-        ) from None
-
-
-def _organization(organization: DirectoryOrganization) -> _Record:
-    with _about("organization", organization.id, organization.name):
-        props: dict[str, Any] = {
-            "name": check_text(organization.name, "name"),
-            "description": optional_text(organization.description, "description", max_length=5000),
-            "email": check_email(organization.email, "email"),
-            "website": check_url(organization.website, "website"),
-        }
-        if organization.languages:  # HSDS has no organization languages: none means unknown
-            props["languages"] = check_languages(list(organization.languages))
-    return _Record(maillage_id("organization", organization.id), organization.id, props)
-
-
-def _service(service: DirectoryService) -> _Service:
-    with _about("service", service.id, service.name):
-        if service.organization_id is None:
-            raise BadUserInput(
-                "it names no organization; a Maillage service belongs to one.",
-                field="organization_id",
-            )
-        props: dict[str, Any] = {
-            "name": check_text(service.name, "name"),
-            "description": optional_text(service.description, "description", max_length=5000),
-            "eligibility": optional_text(service.eligibility, "eligibility", max_length=2000),
-        }
-        if service.languages:  # a source that lists none keeps what Maillage knows
-            props["languages"] = check_languages(list(service.languages))
-    return _Service(
-        id=maillage_id("service", service.id),
-        hsds_id=service.id,
-        organization_hsds_id=service.organization_id,
-        props=props,
-        need_codes=sorted(service.need_codes),
-        term_ids=sorted({maillage_id("taxonomy_term", t.id) for t in service.taxonomy_terms}),
-        availability=service.availability,
-    )
-
-
-def _term(term: TaxonomyTerm) -> _Record:
-    with _about("taxonomy term", term.id, term.name):
-        props = {
-            "name": check_text(term.name, "name"),
-            "code": term.code,
-            "description": optional_text(term.description, "description", max_length=5000),
-            "vocabulary": term.vocabulary,
-        }
-    return _Record(maillage_id("taxonomy_term", term.id), term.id, props)
-
-
-def _extra_terms(directory: HsdsDirectory) -> list[_Record]:
-    """The source's terms that name no Maillage need (those become ``ADDRESSES`` links)."""
-    terms: dict[str, TaxonomyTerm] = {}
-    for service in directory.services:
-        for term in service.taxonomy_terms:
-            terms.setdefault(term.id, term)
-    for term in directory.taxonomy_terms:
-        if _need_code_of(term) is None:
-            terms.setdefault(term.id, term)
-    return [_term(term) for term in terms.values()]
-
-
-def _availability_to_record(current: str | None, imported: Availability) -> str | None:
-    """The availability to record now, or None to keep the current one.
-
-    HSDS ``active`` (read as OPEN) says that a service runs, not that it has
-    room: a WAITLIST or FULL service stays so until HSDS says it closed.
-    """
-    if current is None:
-        return imported.value
-    if imported is Availability.CLOSED:
-        return None if current == Availability.CLOSED.value else imported.value
-    return Availability.OPEN.value if current == Availability.CLOSED.value else None
-
-
 async def _existing(
     tx: Tx, label: str, ids: Iterable[str], hsds_ids: Iterable[str], fields: str
 ) -> dict[str, dict[str, Any]]:
@@ -250,7 +120,7 @@ def _differs(current: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
 
 
 def _sort_out(
-    records: list[_Record], found: Mapping[str, dict[str, Any]]
+    records: list[Record], found: Mapping[str, dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows to create, and rows to update: found records whose properties differ."""
     created: list[dict[str, Any]] = []
@@ -265,7 +135,7 @@ def _sort_out(
 
 
 async def _import_organizations(
-    tx: Tx, records: list[_Record], service_owners: set[str], kind: str
+    tx: Tx, records: list[Record], service_owners: set[str], kind: str
 ) -> tuple[Tally, dict[str, str], list[str]]:
     """Create or update organizations; return the tally, hsds id -> node id, updated ids."""
     wanted = [maillage_id("organization", hid) for hid in service_owners]
@@ -305,7 +175,7 @@ async def _import_organizations(
     return tally, node_ids, [row["id"] for row in updated]
 
 
-async def _import_terms(tx: Tx, records: list[_Record]) -> Tally:
+async def _import_terms(tx: Tx, records: list[Record]) -> Tally:
     found = await _existing(
         tx,
         "TaxonomyTerm",
@@ -327,7 +197,7 @@ async def _import_terms(tx: Tx, records: list[_Record]) -> Tally:
 
 
 async def _import_services(
-    tx: Tx, records: list[_Service], organizations: Mapping[str, str]
+    tx: Tx, records: list[ServiceRecord], organizations: Mapping[str, str]
 ) -> tuple[Tally, list[str]]:
     """Create or update services and their links; return the tally and the services' ids."""
     found = await _existing(
@@ -378,7 +248,7 @@ async def _import_services(
         if current is None or current["terms"] != record.term_ids:
             terms.append({"id": node_id, "termIds": record.term_ids})
             touched.add(node_id)
-        new = _availability_to_record(
+        new = availability_to_record(
             None if current is None else current["availability"], record.availability
         )
         if new is not None:
@@ -494,9 +364,9 @@ async def import_directory(
         would share a name.
     """
     kind = check_enum(kind_default, OrganizationKind, "kind").value
-    organizations = [_organization(o) for o in directory.organizations]
-    services = [_service(s) for s in directory.services]
-    terms = _extra_terms(directory)
+    organizations = [organization_record(o) for o in directory.organizations]
+    services = [service_record(s) for s in directory.services]
+    terms = extra_term_records(directory)
     owners = {s.organization_hsds_id for s in services}
 
     async def work(tx: Tx) -> ImportCounts:
@@ -553,13 +423,13 @@ async def export_directory(
 
     organization_rows, service_rows = await db.read(work)
     owners = {
-        row["organization"]["id"]: _directory_organization(row["organization"])
+        row["organization"]["id"]: directory_organization(row["organization"])
         for row in organization_rows
     }
     organizations = [to_hsds_organization(owner) for owner in owners.values()]
     services = [
         to_hsds_service(service, owners[service.organization_id or ""])
-        for service in (_directory_service(row["service"]) for row in service_rows)
+        for service in (directory_service(row["service"]) for row in service_rows)
     ]
     out_dir.mkdir(parents=True, exist_ok=True)
     files = (
@@ -567,40 +437,6 @@ async def export_directory(
         _write_json(out_dir / "services.json", services),
     )
     return ExportCounts(organizations=len(organizations), services=len(services), files=files)
-
-
-def _directory_organization(row: Mapping[str, Any]) -> DirectoryOrganization:
-    return DirectoryOrganization(
-        id=row["id"],
-        name=row["name"],
-        description=row.get("description") or "",
-        email=row.get("email"),
-        website=row.get("website"),
-        languages=tuple(row.get("languages") or ()),
-    )
-
-
-def _directory_service(row: Mapping[str, Any]) -> DirectoryService:
-    return DirectoryService(
-        id=row["id"],
-        organization_id=row["organizationId"],
-        name=row["name"],
-        description=row.get("description") or "",
-        eligibility=row.get("eligibility"),
-        languages=tuple(row.get("languages") or ()),
-        availability=Availability(row.get("availability") or Availability.OPEN.value),
-        need_codes=tuple(row["needCodes"]),
-        taxonomy_terms=tuple(
-            TaxonomyTerm(
-                id=term["id"],
-                name=term["name"],
-                code=term.get("code"),
-                description=term.get("description") or "",
-                vocabulary=term.get("vocabulary"),
-            )
-            for term in row["terms"]
-        ),
-    )
 
 
 def _write_json(path: Path, documents: list[dict[str, Any]]) -> Path:

@@ -9,7 +9,7 @@ import strawberry
 
 from graph import vocabulary as v
 from schema import analytics
-from schema.analytics import (
+from schema.analytics_types import (
     Breakdowns,
     Collaboration,
     CollaborationProfile,
@@ -58,8 +58,7 @@ class Need:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Need:
-        return cls(id=row["id"], code=row["code"], label_fr=row["labelFr"],
-                   label_en=row["labelEn"])
+        return cls(id=row["id"], code=row["code"], label_fr=row["labelFr"], label_en=row["labelEn"])
 
 
 @strawberry.type(description="A neighbourhood or local service area.")
@@ -82,8 +81,12 @@ class Place:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Place:
-        return cls(id=row["id"], name=row["name"], kind=v.PlaceKind(row["kind"]),
-                   territory_id=row.get("territoryId"))
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            kind=v.PlaceKind(row["kind"]),
+            territory_id=row.get("territoryId"),
+        )
 
 
 @strawberry.type(description="A dated change of a service's availability.")
@@ -151,8 +154,12 @@ class Membership:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Membership:
-        return cls(organization_id=row["organizationId"], network_id=row["networkId"],
-                   since=native(row["since"]), until=native(row.get("until")))
+        return cls(
+            organization_id=row["organizationId"],
+            network_id=row["networkId"],
+            since=native(row["since"]),
+            until=native(row.get("until")),
+        )
 
     @strawberry.field
     async def organization(self, info: Info) -> Organization | None:
@@ -176,9 +183,14 @@ class Partnership:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Partnership:
-        return cls(id=row["id"], source_id=row["sourceId"], target_id=row["targetId"],
-                   kind=v.PartnershipKind(row["kind"]), since=native(row["since"]),
-                   until=native(row.get("until")))
+        return cls(
+            id=row["id"],
+            source_id=row["sourceId"],
+            target_id=row["targetId"],
+            kind=v.PartnershipKind(row["kind"]),
+            since=native(row["since"]),
+            until=native(row.get("until")),
+        )
 
     @strawberry.field
     async def source(self, info: Info) -> Organization | None:
@@ -233,7 +245,11 @@ class Organization:
 
     @strawberry.field(description="Its measures per period (its staff, coordinators, researchers).")
     async def collaboration_profile(
-        self, info: Info, from_: FromDate, to: date, period: Period = Period.MONTH,
+        self,
+        info: Info,
+        from_: FromDate,
+        to: date,
+        period: Period = Period.MONTH,
         network_id: strawberry.ID | None = None,
     ) -> CollaborationProfile:
         return await analytics.organization_profile(info, self.id, from_, to, period, network_id)
@@ -249,10 +265,13 @@ class Network:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Network:
-        return cls(id=row["id"], name=row["name"],
-                   territory_codes=list(row.get("territoryCodes") or []),
-                   ack_delay_hours=int(row.get("ackDelayHours") or 72),
-                   retention_days=int(row.get("retentionDays") or 90))
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            territory_codes=list(row.get("territoryCodes") or []),
+            ack_delay_hours=int(row.get("ackDelayHours") or 72),
+            retention_days=int(row.get("retentionDays") or 90),
+        )
 
     @strawberry.field(description="Memberships, current and past, newest first.")
     async def members(self, info: Info, current_only: bool = False) -> list[Membership]:

@@ -29,7 +29,8 @@ from graph.hsds import (
     TaxonomyTerm,
     read_hsds,
 )
-from graph.hsds_store import Tally, export_directory, import_directory, maillage_id
+from graph.hsds_records import maillage_id
+from graph.hsds_store import Tally, export_directory, import_directory
 from graph.vocabulary import Availability
 from tests.conftest import World, unique
 from tests.test_hsds_mapping import (
