@@ -72,6 +72,22 @@ class ReferralTie:
     median_hours_to_ack: float | None = None
 
     def __post_init__(self) -> None:
+        # The fast test first: a large region builds ~1M ties per monthly evolution.
+        counts = (
+            self.acknowledged, self.accepted, self.contacted, self.completed, self.no_show,
+            self.redirected, self.expired, self.cancelled, self.overdue, *self.declined.values(),
+        )  # fmt: skip
+        median = self.median_hours_to_ack
+        if (
+            0 <= min(counts) <= max(counts) <= self.sent
+            and self.closed <= self.sent
+            and (median is None or median >= 0)
+        ):
+            return
+        self._refuse()
+
+    def _refuse(self) -> None:
+        """Raise ValueError naming the first count that breaks the tie's invariants."""
         counts = {
             "sent": self.sent,
             "acknowledged": self.acknowledged,
