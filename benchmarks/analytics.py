@@ -314,7 +314,7 @@ def measure(
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.analytics", "--child", pipeline, "--uri", uri,
          "--networks", ",".join(networks), "--start", w.start.isoformat(), "--end",
-         w.end.isoformat(), *(["--trace"] if trace else [])],
+         w.end.isoformat(), "--trace" if trace else "--no-trace"],
         check=True, capture_output=True, text=True, cwd=project_root(),
     )  # fmt: skip
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])

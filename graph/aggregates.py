@@ -35,6 +35,7 @@ Definitions shared by every function:
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ from graph.vocabulary import DeclineReason
 
 __all__ = [
     "MAX_WINDOW_DAYS",
+    "PARALLEL_READS",
     "Coverage",
     "FunnelCell",
     "OverrideRow",
@@ -78,6 +80,8 @@ __all__ = [
 T = TypeVar("T")
 #: Longest window analysed at once: ten years (120 monthly graphs).
 MAX_WINDOW_DAYS = 3653
+#: Queries of referral ties run at once by :func:`collaboration` (one per core).
+PARALLEL_READS = 2
 _REASONS = [reason.value for reason in DeclineReason]
 _MONTHS = {"MONTH": 1, "QUARTER": 3, "YEAR": 12}
 _STAGES = ("sent", "acknowledged", "accepted", "contacted", "completed")
@@ -213,16 +217,24 @@ async def collaboration(
 ) -> tuple[PeriodSlice, ...]:
     """One :class:`PeriodSlice` per period of the window: members, ties, partnerships.
 
-    Three grouped queries in one read transaction: active members, referral
-    ties with the receivers' median hours to acknowledge
-    (:data:`~graph.aggregates_cypher.REFERRAL_TIES`), partnerships overlapping
-    the period.
+    Grouped queries: active members and partnerships overlapping the period
+    in one read transaction, and beside it the referral ties with the
+    receivers' median hours to acknowledge
+    (:data:`~graph.aggregates_cypher.REFERRAL_TIES`), read in
+    :data:`PARALLEL_READS` runs of consecutive periods at once: Neo4j runs a
+    query on one core, and a large region's ties are most of the time.
     """
-    params = _params(network_ids, window, now=now)
-    members, ties, partners = await _read_all(
-        db,
-        [(q.ACTIVE_MEMBERS, params), (q.REFERRAL_TIES, params), (q.ACTIVE_PARTNERSHIPS, params)],
-    )
+    params = await _referral_params(db, network_ids, window, now=now)
+    runs = _consecutive(window.periods(), PARALLEL_READS)
+    (members, partners), *tie_runs = await asyncio.gather(
+        _read_all(db, [(q.ACTIVE_MEMBERS, params), (q.ACTIVE_PARTNERSHIPS, params)]),
+        *(
+            _read_all(db, [(q.REFERRAL_TIES, {**params, "from": _midnight(run[0][0]),
+                                              "until": _midnight(run[-1][1] + timedelta(days=1))})])
+            for run in runs
+        ),
+    )  # fmt: skip
+    ties = [row for (rows,) in tie_runs for row in rows]
     nodes = _grouped(window, members, _org_node)
     partner_rows = _grouped(window, partners, _partnership)
     tie_rows: dict[date, list[ReferralTie]] = {}
@@ -259,7 +271,9 @@ async def need_funnel(
     Combine them with :func:`funnel_by_need_and_territory`,
     :func:`funnel_by_need` and :func:`funnel_by_family_territory`.
     """
-    (rows,) = await _read_all(db, [(q.FUNNEL_BY_NEEDS_AND_TERRITORY, _params(network_ids, window))])
+    (rows,) = await _read_all(
+        db, [(q.FUNNEL_BY_NEEDS_AND_TERRITORY, await _referral_params(db, network_ids, window))]
+    )
     cells = _grouped(window, rows, _funnel_cell)
     return tuple(tuple(cells.get(window.key(start), ())) for start, _ in window.periods())
 
@@ -268,7 +282,9 @@ async def place_outcomes(
     db: Database, network_ids: Sequence[str], window: Window
 ) -> tuple[tuple[PlaceRow, ...], ...]:
     """Referrals that originated at each outreach place, and completed, per period."""
-    (rows,) = await _read_all(db, [(q.PLACE_OUTCOMES, _params(network_ids, window))])
+    (rows,) = await _read_all(
+        db, [(q.PLACE_OUTCOMES, await _referral_params(db, network_ids, window))]
+    )
     places = _grouped(
         window,
         rows,
@@ -281,7 +297,9 @@ async def availability_overrides(
     db: Database, network_ids: Sequence[str], window: Window
 ) -> tuple[tuple[OverrideRow, ...], ...]:
     """Referrals sent despite the service's availability, per period, receiver and service."""
-    (rows,) = await _read_all(db, [(q.AVAILABILITY_OVERRIDES, _params(network_ids, window))])
+    (rows,) = await _read_all(
+        db, [(q.AVAILABILITY_OVERRIDES, await _referral_params(db, network_ids, window))]
+    )
     overrides = _grouped(
         window,
         rows,
@@ -393,13 +411,36 @@ def _params(
     }
 
 
+def _consecutive(
+    periods: Sequence[tuple[date, date]], runs: int
+) -> list[Sequence[tuple[date, date]]]:
+    """``periods`` cut into at most ``runs`` runs of consecutive periods, in order.
+
+    >>> _consecutive([(1, 1), (2, 2), (3, 3)], 2)
+    [[(1, 1), (2, 2)], [(3, 3)]]
+    """
+    size = -(-len(periods) // runs)
+    return [periods[i : i + size] for i in range(0, len(periods), size)]
+
+
+async def _referral_params(
+    db: Database, network_ids: Sequence[str], window: Window, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """:func:`_params` with ``$spans`` and ``$orgs``, for the queries of referrals."""
+    params = _params(network_ids, window, now=now)
+    (rows,) = await _read_all(db, [(q.MEMBER_SPANS, params)])
+    params["spans"] = {row["id"]: row["spans"] for row in rows}
+    params["orgs"] = list(params["spans"])
+    return params
+
+
 async def _read_all(
     db: Database, queries: Sequence[tuple[str, Mapping[str, Any]]]
 ) -> list[list[dict[str, Any]]]:
     """Run the queries in one read transaction: the rows describe one snapshot."""
 
     async def work(tx: Tx) -> list[list[dict[str, Any]]]:
-        return [await tx.rows(query, **params) for query, params in queries]
+        return [await tx.records(query, **params) for query, params in queries]
 
     return await db.read(work)
 
