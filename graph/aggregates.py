@@ -225,28 +225,30 @@ async def collaboration(
     query on one core, and a large region's ties are most of the time.
     """
     params = await _referral_params(db, network_ids, window, now=now)
-    runs = _consecutive(window.periods(), PARALLEL_READS)
-    (members, partners), *tie_runs = await asyncio.gather(
-        _read_all(db, [(q.ACTIVE_MEMBERS, params), (q.ACTIVE_PARTNERSHIPS, params)]),
-        *(
-            _read_all(db, [(q.REFERRAL_TIES, {**params, "from": _midnight(run[0][0]),
-                                              "until": _midnight(run[-1][1] + timedelta(days=1))})])
-            for run in runs
-        ),
-    )  # fmt: skip
-    ties = [row for (rows,) in tie_runs for row in rows]
-    nodes = _grouped(window, members, _org_node)
-    partner_rows = _grouped(window, partners, _partnership)
     tie_rows: dict[date, list[ReferralTie]] = {}
     hours: dict[date, dict[str, float]] = {}
-    for row in ties:
-        key = _native(row["period"])
-        for target, received_hours, from_senders in row["receivers"]:
-            tie_rows.setdefault(key, []).extend(
-                _tie(tie[0], target, tie[1:]) for tie in from_senders
-            )
-            if received_hours is not None:
-                hours.setdefault(key, {})[target] = float(received_hours)
+    ids: dict[str, str] = {}  # one string per organization, not one per tie (memory)
+
+    async def read_ties(run: Sequence[tuple[date, date]]) -> None:
+        """Read a run's ties and turn them into ReferralTie rows as soon as they arrive."""
+        bounds = {"from": _midnight(run[0][0]), "until": _midnight(run[-1][1] + timedelta(days=1))}
+        (rows,) = await _read_all(db, [(q.REFERRAL_TIES, {**params, **bounds})])
+        for row in rows:
+            key = _native(row["period"])
+            for target, received_hours, from_senders in row["receivers"]:
+                target = ids.setdefault(target, target)
+                tie_rows.setdefault(key, []).extend(
+                    _tie(ids.setdefault(tie[0], tie[0]), target, tie[1:]) for tie in from_senders
+                )
+                if received_hours is not None:
+                    hours.setdefault(key, {})[target] = float(received_hours)
+
+    (members, partners), *_ = await asyncio.gather(
+        _read_all(db, [(q.ACTIVE_MEMBERS, params), (q.ACTIVE_PARTNERSHIPS, params)]),
+        *(read_ties(run) for run in _consecutive(window.periods(), PARALLEL_READS)),
+    )
+    nodes = _grouped(window, members, _org_node)
+    partner_rows = _grouped(window, partners, _partnership)
     slices = []
     for start, end in window.periods():
         key = window.key(start)
