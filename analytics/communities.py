@@ -26,15 +26,16 @@ __all__ = [
 
 
 def louvain_communities(
-    graph: nx.DiGraph, *, seed: int = 0, resolution: float = 1.0
+    graph: nx.Graph | nx.DiGraph, *, seed: int = 0, resolution: float = 1.0
 ) -> tuple[frozenset[str], ...]:
     """Partition organizations into communities with the Louvain method.
 
     Parameters
     ----------
-    graph : networkx.DiGraph
+    graph : networkx.DiGraph or networkx.Graph
         A referral graph; it is projected onto undirected ties weighted by the
-        referrals exchanged both ways.
+        referrals exchanged both ways (an undirected graph is taken as that
+        projection, e.g. from :func:`analytics.build.undirected_ties`).
     seed : int, default 0
         Seed of Louvain's random node order.
     resolution : float, default 1.0
@@ -61,12 +62,12 @@ def louvain_communities(
     [['a', 'b', 'c'], ['d', 'e', 'f']]
     """
     found = nx.community.louvain_communities(
-        undirected_ties(graph), weight="weight", resolution=resolution, seed=seed
+        _projected(graph), weight="weight", resolution=resolution, seed=seed
     )
     return tuple(sorted((frozenset(c) for c in found), key=lambda c: (-len(c), min(c))))
 
 
-def modularity(graph: nx.DiGraph, communities: Iterable[Iterable[str]]) -> float:
+def modularity(graph: nx.Graph | nx.DiGraph, communities: Iterable[Iterable[str]]) -> float:
     """Weighted modularity of a partition of the undirected referral ties.
 
     .. math:: Q = \\sum_c \\left[ \\frac{W_c}{W} - \\left(\\frac{S_c}{2W}\\right)^2 \\right]
@@ -76,8 +77,8 @@ def modularity(graph: nx.DiGraph, communities: Iterable[Iterable[str]]) -> float
 
     Parameters
     ----------
-    graph : networkx.DiGraph
-        A referral graph (projected as in :func:`louvain_communities`).
+    graph : networkx.DiGraph or networkx.Graph
+        A referral graph, or its projection, as in :func:`louvain_communities`.
     communities : iterable of iterables of str
         A partition of the graph's nodes.
 
@@ -97,10 +98,15 @@ def modularity(graph: nx.DiGraph, communities: Iterable[Iterable[str]]) -> float
     >>> modularity(g, [{"a", "b"}, {"c", "d"}])
     0.5
     """
-    projection = undirected_ties(graph)
+    projection = _projected(graph)
     if projection.number_of_edges() == 0:
         return 0.0
     return float(nx.community.modularity(projection, list(communities), weight="weight"))
+
+
+def _projected(graph: nx.Graph | nx.DiGraph) -> nx.Graph:
+    """The undirected ties of a referral graph; a graph already projected as it is."""
+    return undirected_ties(graph) if graph.is_directed() else graph
 
 
 def normalized_mutual_information(
@@ -153,7 +159,8 @@ def normalized_mutual_information(
     columns = Counter(second[node] for node in common)
     if len(rows) == len(columns) == 1:
         return 1.0
-    mutual = sum(
+    # fsum: correctly rounded whatever the order (set order changes with the hash seed).
+    mutual = math.fsum(
         (count / n) * math.log(n * count / (rows[u] * columns[v]))
         for (u, v), count in joint.items()
     )
@@ -198,4 +205,4 @@ def _labels(partition: Sequence[Iterable[str]]) -> dict[str, int]:
 
 
 def _entropy(counts: Iterable[int], n: int) -> float:
-    return -sum((c / n) * math.log(c / n) for c in counts if c)
+    return -math.fsum((c / n) * math.log(c / n) for c in counts if c)
