@@ -68,6 +68,7 @@ __all__ = [
     "Window",
     "availability_overrides",
     "collaboration",
+    "collaboration_with_previous",
     "coverage",
     "funnel_by_family_territory",
     "funnel_by_need",
@@ -263,6 +264,18 @@ async def collaboration(
         )
         slices.append(PeriodSlice(aggregate, hours.get(key, {})))
     return tuple(slices)
+
+
+async def collaboration_with_previous(
+    db: Database, network_ids: Sequence[str], window: Window, *, now: datetime
+) -> tuple[PeriodSlice, tuple[PeriodSlice, ...]]:
+    """:func:`collaboration` of the window, and of the period just before it.
+
+    The first period's tie dynamics and community stability compare it with
+    that period (:meth:`Window.previous`).
+    """
+    (before,) = await collaboration(db, network_ids, window.previous(), now=now)
+    return before, await collaboration(db, network_ids, window, now=now)
 
 
 async def need_funnel(

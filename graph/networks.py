@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "network_partnerships",
     "networks_by_id",
     "organization_memberships",
+    "require_networks",
 ]
 
 NETWORK_FIELDS = "n {.id, .name, .territoryCodes, .ackDelayHours, .retentionDays, .createdAt}"
@@ -84,6 +86,15 @@ async def networks_by_id(db: Database, ids: list[str]) -> dict[str, dict[str, An
         f"MATCH (n:Network) WHERE n.id IN $ids RETURN {NETWORK_FIELDS} AS n", ids=ids
     )
     return {row["n"]["id"]: dict(row["n"]) for row in rows}
+
+
+async def require_networks(db: Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """:func:`networks_by_id`, raising :class:`NotFound` naming every id that is no network."""
+    found = await networks_by_id(db, list(ids))
+    missing = sorted(set(ids) - set(found))
+    if missing:
+        raise NotFound(f"No network with id {', '.join(missing)}.", field="network")
+    return found
 
 
 async def list_networks(db: Database) -> list[dict[str, Any]]:

@@ -169,6 +169,6 @@ def _profile_audience(info: Info, organization_id: str, networks: Sequence[str])
 async def _with_previous(
     info: Info, network_ids: Sequence[str], window: g_agg.Window
 ) -> tuple[g_agg.PeriodSlice, tuple[g_agg.PeriodSlice, ...]]:
-    db, now = info.context.db, info.context.clock()
-    (before,) = await g_agg.collaboration(db, network_ids, window.previous(), now=now)
-    return before, await g_agg.collaboration(db, network_ids, window, now=now)
+    return await g_agg.collaboration_with_previous(
+        info.context.db, network_ids, window, now=info.context.clock()
+    )

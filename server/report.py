@@ -35,7 +35,6 @@ from graph import networks as g_networks
 from graph import services as g_services
 from graph import vocabulary as v
 from graph.db import Database
-from graph.errors import NotFound
 from server import report_plots as plots
 
 __all__ = ["ReportData", "gather_report", "write_report"]
@@ -70,13 +69,9 @@ async def gather_report(
     db: Database, network_ids: Sequence[str], window: g_agg.Window, *, now: datetime
 ) -> ReportData:
     """Read the aggregates the report needs; several networks are read as one region."""
-    found = await g_networks.networks_by_id(db, list(network_ids))
-    missing = sorted(set(network_ids) - set(found))
-    if missing:
-        raise NotFound(f"No network with id {', '.join(missing)}.", field="network")
+    found = await g_networks.require_networks(db, network_ids)
     ids = list(network_ids)
-    (before,) = await g_agg.collaboration(db, ids, window.previous(), now=now)
-    periods = await g_agg.collaboration(db, ids, window, now=now)
+    before, periods = await g_agg.collaboration_with_previous(db, ids, window, now=now)
     by_year = g_agg.Window(window.start, window.end, g_agg.Period.YEAR)
     years = (
         periods

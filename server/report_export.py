@@ -46,8 +46,7 @@ from analytics.organizations import organization_metrics
 from analytics.suppression import SMALL_CELL_THRESHOLD, suppress_small_cells
 from graph import aggregates as g_agg
 from graph.db import Database
-from graph.errors import NotFound
-from graph.networks import networks_by_id
+from graph.networks import require_networks
 
 __all__ = ["FORMATS", "ResearchData", "gather_research", "write_research_export"]
 
@@ -69,13 +68,9 @@ async def gather_research(
     db: Database, network_ids: Sequence[str], window: g_agg.Window, *, now: datetime
 ) -> ResearchData:
     """Aggregates per period (and the period before, for tie dynamics)."""
-    found = await networks_by_id(db, list(network_ids))
-    missing = sorted(set(network_ids) - set(found))
-    if missing:
-        raise NotFound(f"No network with id {', '.join(missing)}.", field="network")
+    await require_networks(db, network_ids)
     ids = list(network_ids)
-    (before,) = await g_agg.collaboration(db, ids, window.previous(), now=now)
-    periods = await g_agg.collaboration(db, ids, window, now=now)
+    before, periods = await g_agg.collaboration_with_previous(db, ids, window, now=now)
     cells = await g_agg.need_funnel(db, ids, window)
     return ResearchData(tuple(ids), window, before, periods, cells)
 
