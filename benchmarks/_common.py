@@ -22,8 +22,15 @@ BENCH_PASSWORD = "maillage-bench-password"
 
 
 @contextmanager
-def bench_neo4j(heap: str = "1g", pagecache: str = "512m") -> Iterator[Settings]:
-    """A Neo4j for benchmarks (its own home and port), started and stopped here."""
+def bench_neo4j(
+    heap: str = "1g", pagecache: str = "512m", port: int = BENCH_PORT
+) -> Iterator[Settings]:
+    """A Neo4j for benchmarks, started and stopped here (kept with ``MAILLAGE_BENCH_KEEP_NEO4J``).
+
+    Its home is ``.neo4j/bench-home`` on the default port 17787 and
+    ``.neo4j/bench-home-<port>`` on any other, so two benchmarks on two ports
+    keep their data apart. ``MAILLAGE_BENCH_NEO4J_URI`` uses a running server instead.
+    """
     external = os.environ.get("MAILLAGE_BENCH_NEO4J_URI")
     if external:
         yield Settings(
@@ -34,15 +41,15 @@ def bench_neo4j(heap: str = "1g", pagecache: str = "512m") -> Iterator[Settings]
         return
     root = project_root() / ".neo4j"
     server = local.LocalNeo4j(
-        home=root / "bench-home",
+        home=root / ("bench-home" if port == 17787 else f"bench-home-{port}"),
         lib=root / "lib",
-        port=BENCH_PORT,
+        port=port,
         password=BENCH_PASSWORD,
         heap=heap,
         pagecache=pagecache,
     )
-    started = local.start(server, timeout=240)
-    print(f"Neo4j {local.NEO4J_VERSION} on {server.uri} (ready in {started:.1f} s)")
+    started = local.start(server, timeout=300)
+    print(f"Neo4j {local.NEO4J_VERSION} on {server.uri} (ready in {started:.1f} s)", flush=True)
     try:
         yield Settings(env="test", neo4j_uri=server.uri, neo4j_password=BENCH_PASSWORD)
     finally:

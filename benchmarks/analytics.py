@@ -39,23 +39,22 @@ import sys
 import time
 import tracemalloc
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from analytics.evolution import evolution
 from analytics.model import OrgNode, Partnership, PeriodAggregate, ReferralTie
+from benchmarks._common import BENCH_PASSWORD, bench_neo4j
 from graph import aggregates as agg
 from graph import migrations
-from graph import neo4j_server as local
 from graph.db import Database, open_database
 from graph.importer import import_dataset
 from server.settings import project_root
 
 PORT = int(os.environ.get("MAILLAGE_BENCH_NEO4J_PORT", "17712"))
-PASSWORD = "maillage-bench-password"
+PASSWORD = BENCH_PASSWORD
 SEED = 7
 NOW = datetime(2027, 1, 1, tzinfo=UTC)  # after every simulated referral
 
@@ -78,20 +77,6 @@ PARTNERSHIPS = (
     "MATCH (a:Organization)-[k:PARTNERS_WITH]->(b:Organization) "
     "RETURN a.id AS source, b.id AS target, k.kind AS kind, k.since AS since, k.until AS until"
 )
-
-
-@contextmanager
-def bench_neo4j() -> Iterator[tuple[str, str]]:
-    root = project_root() / ".neo4j"
-    server = local.LocalNeo4j(home=root / f"bench-home-{PORT}", lib=root / "lib", port=PORT,
-                              password=PASSWORD, heap="2g", pagecache="2g")  # fmt: skip
-    started = local.start(server, timeout=300)
-    print(f"Neo4j {local.NEO4J_VERSION} on {server.uri} (ready in {started:.1f} s)", flush=True)
-    try:
-        yield server.uri, PASSWORD
-    finally:
-        if not os.environ.get("MAILLAGE_BENCH_KEEP_NEO4J"):
-            local.stop(server)
 
 
 async def load(db: Database, preset: str, reimport: bool) -> dict[str, Any]:
@@ -360,7 +345,8 @@ def main(argv: list[str] | None = None) -> None:
             child(args.child, args.uri, args.networks.split(","), args.start, args.end, args.trace)
         )
         return
-    with bench_neo4j() as (uri, _):
+    with bench_neo4j(heap="2g", pagecache="2g", port=PORT) as settings:
+        uri = settings.neo4j_uri
         networks, w = asyncio.run(prepare(uri, args.preset, args.months, args.reimport))
         results = {
             name: measure(name, uri, networks, w, args.trace) for name in ("aggregate", "naive")

@@ -24,22 +24,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from neo4j import AsyncGraphDatabase, AsyncManagedTransaction
 
-from benchmarks._common import BENCH_PASSWORD, BENCH_PORT, bench_neo4j
+from benchmarks._common import bench_neo4j
 from graph import migrations
-from graph import neo4j_server as local
 from graph.db import open_database
 from graph.importer import import_dataset
 from graph.importer_rows import FILE_ORDER, find_sources, read_rows
@@ -59,30 +55,6 @@ CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 
 class OutOfTime(Exception):
     """The importer ran past --max-minutes; it stopped between two batches."""
-
-
-@contextmanager
-def own_neo4j() -> Iterator[Settings]:
-    """The shared bench server, or one with its own home when another port is asked for."""
-    if BENCH_PORT == 17787 or os.environ.get("MAILLAGE_BENCH_NEO4J_URI"):
-        with bench_neo4j(heap="2g", pagecache="2g") as settings:
-            yield settings
-        return
-    root = project_root() / ".neo4j"
-    server = local.LocalNeo4j(
-        home=root / f"bench-home-{BENCH_PORT}",
-        lib=root / "lib",
-        port=BENCH_PORT,
-        password=BENCH_PASSWORD,
-        heap="2g",
-        pagecache="2g",
-    )
-    print(f"Neo4j on {server.uri} (ready in {local.start(server, timeout=240):.1f} s)")
-    try:
-        yield Settings(env="test", neo4j_uri=server.uri, neo4j_password=BENCH_PASSWORD)
-    finally:
-        if not os.environ.get("MAILLAGE_BENCH_KEEP_NEO4J"):
-            local.stop(server)
 
 
 def simulate(preset: str, seed: int, out: Path) -> dict[str, Any]:
@@ -263,7 +235,7 @@ def main() -> None:
         help="importer and raw this many times, alternating which goes first",
     )
     args = parser.parse_args()
-    with own_neo4j() as settings:
+    with bench_neo4j(heap="2g", pagecache="2g") as settings:
         asyncio.run(main_async(settings, args))
 
 
