@@ -49,6 +49,7 @@ __all__ = [
     "HsdsDirectory",
     "HsdsError",
     "TaxonomyTerm",
+    "kind_of",
     "read_hsds",
     "to_hsds_organization",
     "to_hsds_service",
@@ -333,7 +334,7 @@ _UNMAPPED_KINDS = {
 }
 
 
-def _kind_of(obj: Mapping[str, Any]) -> str | None:
+def kind_of(obj: Mapping[str, Any]) -> str | None:
     """Which HSDS object a JSON object is, from its keys (HSDS documents carry no type)."""
     if obj and all(key.endswith(".csv") and isinstance(rows, list) for key, rows in obj.items()):
         return "tables"
@@ -379,7 +380,7 @@ class _JsonReader:
     def add(self, obj: object, where: _Where) -> None:
         if not isinstance(obj, dict):
             raise where.error(f"expected an HSDS object, found {type(obj).__name__}")
-        kind = _kind_of(obj)
+        kind = kind_of(obj)
         if kind == "page":
             for index, item in enumerate(obj["contents"]):
                 self.add(item, where.inside(f"contents[{index}]"))
@@ -477,7 +478,7 @@ def _read_json_file(path: Path) -> HsdsDirectory:
     except json.JSONDecodeError as exc:
         raise HsdsError(f"is not valid JSON ({exc.msg})", path, exc.lineno) from None
     where = _Where(path)
-    if isinstance(document, dict) and _kind_of(document) == "tables":
+    if isinstance(document, dict) and kind_of(document) == "tables":
         return _read_tables(_JsonTables(path, document))
     collector = _Collector()
     reader = _JsonReader(collector)

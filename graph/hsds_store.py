@@ -43,6 +43,7 @@ from graph.hsds_records import (
     organization_record,
     service_record,
 )
+from graph.hsds_schema import check_documents
 from graph.validation import check_enum, check_id
 from graph.vocabulary import OrganizationKind
 
@@ -432,10 +433,11 @@ async def export_directory(
         for service in (directory_service(row["service"]) for row in service_rows)
     ]
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = (
-        _write_json(out_dir / "organizations.json", organizations),
-        _write_json(out_dir / "services.json", services),
-    )
+    organizations_file, services_file = out_dir / "organizations.json", out_dir / "services.json"
+    # What Maillage writes is checked like what it reads: a bad record names itself, not a reader.
+    check_documents(organizations_file, organizations, "organization.json")
+    check_documents(services_file, services, "service.json")
+    files = (_write_json(organizations_file, organizations), _write_json(services_file, services))
     return ExportCounts(organizations=len(organizations), services=len(services), files=files)
 
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 from graph import hsds_store
 from graph.db import Database
 from graph.hsds import read_hsds
+from graph.hsds_schema import check_source
 from graph.vocabulary import OrganizationKind
 from server.settings import Settings
 
@@ -62,7 +63,8 @@ def add_commands(sub: Any, with_db: WithDb) -> None:
 
 
 def import_hsds(settings: Settings, args: argparse.Namespace, with_db: WithDb) -> int:
-    directory = read_hsds(args.path)  # read and checked before connecting
+    check_source(args.path)  # against the HSDS 3.0 schemas, before connecting
+    directory = read_hsds(args.path)
     counts = with_db(
         settings, lambda db: hsds_store.import_directory(db, directory, kind_default=args.kind)
     )

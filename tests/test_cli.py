@@ -103,7 +103,7 @@ def hsds_source(path: Path) -> tuple[Path, str, str]:
             "id": organization_id,
             "name": unique("Banque alimentaire "),
             "description": "Quartier",
-            "phones": [{"id": "p1", "number": "1"}],
+            "phones": [{"id": str(uuid.uuid4()), "number": "1"}],
         },
     }
     path.write_text(json.dumps(document), encoding="utf-8")
@@ -167,3 +167,16 @@ def test_export_of_an_unknown_network_is_not_found(cli_env: dict[str, str], tmp_
     done = maillage(cli_env, "export", "hsds", str(tmp_path), "--network", network_id)
     assert done.returncode == 1
     assert done.stderr == f"maillage: NOT_FOUND: No network with id {network_id}.\n"
+
+
+def test_import_hsds_refuses_a_source_that_breaks_the_schema_naming_record_and_field(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source, _, service_id = hsds_source(tmp_path / "service.json")
+    document = json.loads(source.read_text(encoding="utf-8"))
+    document["organization"]["phones"][0]["id"] = "p1"
+    source.write_text(json.dumps(document), encoding="utf-8")
+    done = maillage(cli_env, "import", "hsds", str(source))
+    assert done.returncode == 1
+    assert f"{source}: <root> (record {service_id})" in done.stderr
+    assert "field organization/phones/0/id: 'p1' is not a 'uuid'" in done.stderr

@@ -1,24 +1,18 @@
 """HSDS 3.0 <-> Maillage directory records (graph/hsds.py).
 
 Expected values are read by hand from the Open Referral examples in
-``shared/hsds-3.0/examples``; every record mapped back to HSDS is validated
-against the Open Referral schemas in ``shared/hsds-3.0/schema``.
+``graph/hsds_data/examples``; every record mapped back to HSDS is validated
+against the Open Referral schemas in ``graph/hsds_data/schema``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.validators import validator_for
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from graph.errors import BadUserInput
 from graph.hsds import (
@@ -31,6 +25,7 @@ from graph.hsds import (
     to_hsds_organization,
     to_hsds_service,
 )
+from graph.hsds_schema import EXAMPLES_DIR, schema_errors
 from graph.vocabulary import Availability
 
 ORGANIZATION_ID = "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610"
@@ -73,73 +68,14 @@ WITH_ORGANIZATION = [name for name, (orgs, _, _) in EXAMPLES.items() if orgs]
 WITH_SERVICE = [name for name, (_, services, _) in EXAMPLES.items() if services]
 
 
-def hsds_folder() -> Path:
-    """The shared HSDS 3.0 folder (schema/ and examples/), or a failure saying where to put it.
-
-    ``MAILLAGE_HSDS_DIR`` overrides the default, ``shared/hsds-3.0`` beside the clone.
-    """
-    override = os.environ.get("MAILLAGE_HSDS_DIR")
-    folder = (
-        Path(override) if override else Path(__file__).resolve().parents[2] / "shared" / "hsds-3.0"
-    )
-    if not (folder / "schema" / "service.json").is_file() or not (folder / "examples").is_dir():
-        pytest.fail(
-            f"the Open Referral HSDS 3.0 schemas and examples are not at {folder}: "
-            "put shared/hsds-3.0 (schema/, examples/) beside the clone, or set "
-            "MAILLAGE_HSDS_DIR to the folder that holds them",
-            pytrace=False,
-        )
-    return folder
-
-
 @pytest.fixture(scope="session")
 def examples() -> Path:
-    return hsds_folder() / "examples"
+    """The specification's examples, shipped beside the schemas in ``graph/hsds_data``."""
+    return EXAMPLES_DIR
 
 
 def read_example(examples: Path, name: str) -> HsdsDirectory:
     return read_hsds(examples / name)
-
-
-# ------------------------------------------------------------ schema validation
-
-_FORMATS = FormatChecker()  # jsonschema checks uuid and email itself; uri needs a package
-
-
-def _is_absolute_uri(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    parts = urlsplit(value)
-    return bool(parts.scheme) and bool(parts.netloc or parts.path)
-
-
-_FORMATS.checks("uri")(_is_absolute_uri)
-
-
-@pytest.fixture(scope="session")
-def schemas() -> Registry[Any]:
-    """The HSDS schemas, keyed by file name as their ``$ref``s name each other."""
-    resources = [
-        (
-            path.name,
-            Resource.from_contents(
-                json.loads(path.read_text(encoding="utf-8")), default_specification=DRAFT202012
-            ),
-        )
-        for path in sorted((hsds_folder() / "schema").glob("*.json"))
-        if path.name != "openapi.json"
-    ]
-    return Registry().with_resources(resources)
-
-
-def schema_errors(document: dict[str, Any], schema_name: str, schemas: Registry[Any]) -> list[str]:
-    schema = schemas.contents(schema_name)
-    validator_class = validator_for(schema, default=Draft202012Validator)
-    validator = validator_class(schema, registry=schemas, format_checker=_FORMATS)
-    return sorted(
-        f"{'/'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
-        for error in validator.iter_errors(document)
-    )
 
 
 def hsds_documents(directory: HsdsDirectory) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -336,11 +272,9 @@ def test_objects_maillage_does_not_map_are_named_not_refused(
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
-def test_every_example_record_maps_back_to_valid_hsds(
-    examples: Path, schemas: Registry[Any], name: str
-) -> None:
+def test_every_example_record_maps_back_to_valid_hsds(examples: Path, name: str) -> None:
     for schema_name, document in hsds_documents(read_example(examples, name)):
-        assert schema_errors(document, schema_name, schemas) == []
+        assert schema_errors(document, schema_name) == []
 
 
 @pytest.mark.parametrize("name", WITH_SERVICE)
@@ -369,11 +303,11 @@ def test_example_round_trip_keeps_ids_names_links_and_terms(
 # ------------------------------------------------------------ Maillage records out and back
 
 
-def test_maillage_records_map_to_valid_hsds(schemas: Registry[Any]) -> None:
-    assert schema_errors(to_hsds_organization(FAMILY_HOUSE), "organization.json", schemas) == []
+def test_maillage_records_map_to_valid_hsds() -> None:
+    assert schema_errors(to_hsds_organization(FAMILY_HOUSE), "organization.json") == []
     for service in (KITCHEN, DROP_IN):
         document = to_hsds_service(service, FAMILY_HOUSE)
-        assert schema_errors(document, "service.json", schemas) == []
+        assert schema_errors(document, "service.json") == []
 
 
 def test_maillage_service_needs_become_attributes_with_taxonomy_terms() -> None:
@@ -446,12 +380,12 @@ def test_service_of_another_organization_is_refused() -> None:
         to_hsds_service(KITCHEN, stranger)
 
 
-def test_schema_validation_catches_missing_status_and_bad_formats(schemas: Registry[Any]) -> None:
+def test_schema_validation_catches_missing_status_and_bad_formats() -> None:
     document = to_hsds_service(KITCHEN, FAMILY_HOUSE)
     del document["status"]
     document["organization"]["id"] = "not-a-uuid"
     document["organization"]["website"] = "maison famille dot org"
-    assert schema_errors(document, "service.json", schemas) == [
+    assert schema_errors(document, "service.json") == [
         "<root>: 'status' is a required property",
         "organization/id: 'not-a-uuid' is not a 'uuid'",
         "organization/website: 'maison famille dot org' is not a 'uri'",

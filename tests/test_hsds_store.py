@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from referencing import Registry
 
 from graph import networks, services
 from graph.db import Database
@@ -30,6 +29,7 @@ from graph.hsds import (
     read_hsds,
 )
 from graph.hsds_records import maillage_id
+from graph.hsds_schema import schema_errors
 from graph.hsds_store import Tally, export_directory, import_directory
 from graph.vocabulary import Availability
 from tests.conftest import World, unique
@@ -38,12 +38,10 @@ from tests.test_hsds_mapping import (
     WITH_SERVICE,
     examples,
     read_example,
-    schema_errors,
-    schemas,
 )
 
-# The HSDS folder's fixtures, imported from test_hsds_mapping to be used here.
-__all__ = ["examples", "schemas"]
+# The examples fixture, imported from test_hsds_mapping to be used here.
+__all__ = ["examples"]
 
 
 def with_fresh_ids(directory: HsdsDirectory) -> HsdsDirectory:
@@ -152,7 +150,6 @@ async def test_example_round_trip_exports_valid_hsds_with_the_source_key_fields(
     world: World,
     db: Database,
     examples: Path,
-    schemas: Registry[Any],
     tmp_path: Path,
     name: str,
 ) -> None:
@@ -170,9 +167,9 @@ async def test_example_round_trip_exports_valid_hsds_with_the_source_key_fields(
     exported_organizations = json.loads(organizations_file.read_text(encoding="utf-8"))
     exported_services = json.loads(services_file.read_text(encoding="utf-8"))
     for document in exported_organizations:
-        assert schema_errors(document, "organization.json", schemas) == []
+        assert schema_errors(document, "organization.json") == []
     for document in exported_services:
-        assert schema_errors(document, "service.json", schemas) == []
+        assert schema_errors(document, "service.json") == []
 
     again = read_hsds(services_file)
     ((source_org,), (source_service,)) = (source.organizations, source.services)
