@@ -19,6 +19,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,10 +83,17 @@ class LocalNeo4j:
         return self.home / "logs" / "console.log"
 
 
-def fetch_jars(lib: Path, *, quiet: bool = True) -> bool:
+# How many jars the pom resolves to (for the progress display; a different count is fine).
+EXPECTED_JARS = 213
+FetchProgress = Callable[[str, int, int | None], None]
+
+
+def fetch_jars(lib: Path, *, progress: FetchProgress | None = None) -> bool:
     """Fetch Neo4j's jars from Maven Central into ``lib`` unless they are there.
 
     Returns True when it downloaded, False when the cached jars were used.
+    ``progress(stage, done, total)`` is told of each jar downloaded from
+    Maven Central and each jar copied into ``lib``.
     """
     marker = lib / f".complete-{NEO4J_VERSION}"
     if marker.exists():
@@ -96,14 +105,32 @@ def fetch_jars(lib: Path, *, quiet: bool = True) -> bool:
             "Install it (e.g. apt-get install maven) or point NEO4J_URI at your own Neo4j."
         )
     lib.mkdir(parents=True, exist_ok=True)
-    cmd = [mvn, "-B", "-f", str(POM), "dependency:copy-dependencies", f"-DoutputDirectory={lib}"]
-    if quiet:
-        cmd.insert(1, "-q")
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    # Maven's own log, line by line: "Downloaded from central: ….jar" then "Copying ….jar".
+    cmd = [
+        mvn,
+        "-B",
+        "-Dmaven.artifact.threads=8",
+        "-f",
+        str(POM),
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={lib}",
+    ]
+    log: deque[str] = deque(maxlen=30)
+    counts = {"Downloaded": 0, "Copying": 0}
+    stages = {"Downloaded": "Neo4j jars from Maven Central", "Copying": "Neo4j jars into place"}
+    with subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.append(line.rstrip())
+            for word in counts:
+                if f"] {word} " in line and ".jar" in line:
+                    counts[word] += 1
+                    if progress is not None:
+                        progress(stages[word], counts[word], EXPECTED_JARS)
     if proc.returncode != 0:
-        raise Neo4jServerError(
-            "Fetching Neo4j from Maven Central failed:\n" + _tail(proc.stdout + proc.stderr, 30)
-        )
+        raise Neo4jServerError("Fetching Neo4j from Maven Central failed:\n" + "\n".join(log))
     if not any(lib.glob(f"neo4j-{NEO4J_VERSION}.jar")):
         raise Neo4jServerError(f"Maven ran but {lib} has no neo4j-{NEO4J_VERSION}.jar.")
     marker.write_text(NEO4J_VERSION)

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
-from graph import demo, identity, migrations
+from graph import identity, migrations
 from graph import neo4j_server as local
 from graph.db import Database, open_database
 from graph.errors import MaillageError
@@ -59,9 +57,17 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
 def cmd_neo4j(settings: Settings, args: argparse.Namespace) -> int:
     server = _local_server(settings)
     if args.action == "start":
-        downloaded = local.fetch_jars(server.lib)
+        from server.dataset_cli import ProgressDisplay
+
+        display = ProgressDisplay(unit="jars")
+        try:
+            downloaded = local.fetch_jars(server.lib, progress=display)
+        finally:
+            display.close()
         if downloaded:
             print(f"fetched Neo4j {local.NEO4J_VERSION} jars into {server.lib}")
+        if local.status(server) != "running":
+            print(f"Starting Neo4j on {server.uri} (home {server.home})…", flush=True)
         seconds = local.start(server, timeout=args.timeout)
         if seconds == 0.0:
             print(f"Neo4j already running on {server.uri}")
@@ -86,40 +92,27 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_tokens_file(settings: Settings) -> Path:
-    return settings.neo4j_home.parent / "demo-tokens.json"
+def _prepare_demo(settings: Settings) -> str:
+    """Load the demo (with a progress display) and return its closing description."""
+    from server import demo
+    from server.dataset_cli import ProgressDisplay
 
-
-async def _load_demo(db: Database, tokens_file: Path) -> dict[str, str]:
-    await migrations.migrate(db)
-    await demo.load_demo_directory(db)
-    users = await demo.ensure_demo_users(db)
-    known: dict[str, str] = {}
-    if tokens_file.exists():
-        known = json.loads(tokens_file.read_text())
-    tokens: dict[str, str] = {}
-    for key, user in users.items():
-        secret = known.get(key)
-        if secret is None or await identity.principal_for_token(db, secret) is None:
-            secret, _ = await identity.create_token(db, user_id=user["id"], label="demo")
-        tokens[key] = secret
-    tokens_file.parent.mkdir(parents=True, exist_ok=True)
-    tokens_file.write_text(json.dumps(tokens, indent=2))
-    tokens_file.chmod(0o600)
-    return tokens
-
-
-def _print_tokens(settings: Settings, tokens: dict[str, str]) -> None:
-    print(f"\nDemo accounts (tokens kept in {_demo_tokens_file(settings)}):")
-    for key, secret in tokens.items():
-        _, name, org, role = demo.DEMO_USERS[key]
-        where = f" at {org}" if org else ""
-        print(f"  {role:<15} {name}{where}\n      Authorization: Bearer {secret}")
+    display = ProgressDisplay()
+    print("Loading the demo network (first time ≈ 1 min; then only a check)…", flush=True)
+    try:
+        setup = _with_db(
+            settings,
+            lambda db: demo.prepare_demo(
+                db, demo.tokens_file(settings.neo4j_home), progress=display
+            ),
+        )
+    finally:
+        display.close()
+    return demo.describe(setup)
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    tokens = _with_db(settings, lambda db: _load_demo(db, _demo_tokens_file(settings)))
-    _print_tokens(settings, tokens)
+    print(_prepare_demo(settings))
     return 0
 
 
@@ -180,8 +173,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """The main job: local Neo4j, migrations, demo network, then serve."""
     if args.local_neo4j:
         cmd_neo4j(settings, argparse.Namespace(action="start", timeout=args.timeout))
-    tokens = _with_db(settings, lambda db: _load_demo(db, _demo_tokens_file(settings)))
-    _print_tokens(settings, tokens)
+    print("\n" + _prepare_demo(settings))
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"\nGraphiQL: http://{host}:{port}/graphql   (readiness: /readyz)\n", flush=True)

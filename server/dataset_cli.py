@@ -146,9 +146,15 @@ class ProgressDisplay:
     """
 
     def __init__(
-        self, stream: TextIO | None = None, *, interactive: bool | None = None, every: float = 10.0
+        self,
+        stream: TextIO | None = None,
+        *,
+        interactive: bool | None = None,
+        every: float = 10.0,
+        unit: str = "rows",
     ) -> None:
         self.stream = stream or sys.stderr
+        self.unit = unit
         self.interactive = self.stream.isatty() if interactive is None else interactive
         self.every = every
         self._stage: str | None = None
@@ -168,7 +174,7 @@ class ProgressDisplay:
                 self._bar = tqdm(
                     total=total,
                     desc=stage,
-                    unit=" rows",
+                    unit=f" {self.unit}",
                     unit_scale=True,
                     file=self.stream,
                     leave=True,
@@ -185,7 +191,7 @@ class ProgressDisplay:
         seconds = max(time.monotonic() - self._started, 1e-9)
         of = f"/{total:,}" if total is not None else ""
         print(
-            f"{self._stage}: {done:,}{of} rows ({done / seconds:,.0f} rows/s)",
+            f"{self._stage}: {done:,}{of} {self.unit} ({done / seconds:,.0f} {self.unit}/s)",
             file=self.stream,
             flush=True,
         )

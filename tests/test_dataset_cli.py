@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 import simulator
-from graph import demo, identity
+from graph import identity
 from graph.db import Database, open_database
-from server import cli, dataset_cli
+from server import cli, dataset_cli, demo
 from server.settings import Settings
 from tests.conftest import Api, World, graph_size
 from tests.test_importer import Tiny, remove_dataset
@@ -182,7 +182,7 @@ def test_progress_accepts_an_unknown_total(interactive: bool) -> None:
     assert "check events.jsonl" in stream.getvalue()
 
 
-# --- the demo (graph/demo.py, loaded by `maillage demo` and `maillage run`) -------------------
+# --- the demo (server/demo.py, loaded by `maillage demo` and `maillage run`) -------------------
 
 
 def test_the_demo_accounts_sit_where_the_rule_says_in_the_simulated_network() -> None:

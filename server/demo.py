@@ -1,10 +1,16 @@
 """The demo: the simulated "demo" network (seed 7, with its planted events) and demo accounts.
 
+Application set-up, not storage: it joins the simulator and the importer, so it
+lives here beside the command line that is its only caller.
+
 Loading runs the simulator (half a second) into a temporary directory and
 imports it with graph/importer.py, once: a second load finds the dataset's
 last event already in the graph and changes nothing. The accounts sit on
 organizations of that dataset, chosen by a rule (see :data:`DEMO_USERS`),
 and are created once; running again only makes sure their roles are there.
+:func:`prepare_demo` also keeps each account's token in a file inside the
+Neo4j home (so two homes never share one) and finds the ids the README's
+examples need; :func:`describe` writes all of it for a newcomer.
 """
 
 from __future__ import annotations
@@ -12,21 +18,28 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import simulator
-from graph import identity
+from graph import identity, migrations, showcase
 from graph.db import Database
 from graph.importer import Progress, import_dataset
+from graph.showcase import ExampleIds
 
 __all__ = [
     "DEMO_NETWORK_ID",
     "DEMO_PRESET",
     "DEMO_SEED",
     "DEMO_USERS",
+    "DemoAccount",
+    "DemoSetup",
+    "describe",
     "ensure_demo_users",
     "load_demo_directory",
+    "prepare_demo",
+    "tokens_file",
 ]
 
 DEMO_PRESET, DEMO_SEED = "demo", 7
@@ -82,22 +95,14 @@ async def _complete(db: Database, directory: Path) -> bool:
         last = deque(handle, maxlen=1)
     if not last:
         return False
-    event_id = json.loads(last[0])["id"]
-    return (
-        await db.row("MATCH (e:ReferralEvent {id: $id}) RETURN e.id AS id", id=event_id) is not None
-    )
+    return await showcase.event_exists(db, json.loads(last[0])["id"])
 
 
 async def _organization_id(db: Database, name: str) -> str:
-    row = await db.row(
-        "MATCH (o:Organization {name: $name})-[:MEMBER_OF]->(:Network {id: $network}) "
-        "RETURN o.id AS id",
-        name=name,
-        network=DEMO_NETWORK_ID,
-    )
-    if row is None:
+    found = await showcase.member_id_by_name(db, name, DEMO_NETWORK_ID)
+    if found is None:
         raise RuntimeError(f"the demo organization {name!r} is missing: load the demo first")
-    return str(row["id"])
+    return found
 
 
 async def ensure_demo_users(db: Database) -> dict[str, dict[str, Any]]:
@@ -123,3 +128,91 @@ async def ensure_demo_users(db: Database) -> dict[str, dict[str, Any]]:
             )
         users[key] = user
     return users
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo account as a newcomer uses it: its key in the tokens file and its token."""
+
+    key: str
+    email: str
+    name: str
+    organization: str | None
+    role: str
+    token: str
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    """What :func:`prepare_demo` leaves ready: accounts with tokens, example ids, the file."""
+
+    accounts: tuple[DemoAccount, ...]
+    ids: ExampleIds | None
+    tokens_file: Path
+
+
+def tokens_file(neo4j_home: Path) -> Path:
+    """Where the demo tokens are kept: inside the Neo4j home whose data they belong to."""
+    return neo4j_home / "demo-tokens.json"
+
+
+async def prepare_demo(
+    db: Database, tokens_path: Path, *, progress: Progress | None = None
+) -> DemoSetup:
+    """Migrate, load the demo network, make sure of the accounts and of a valid token for each.
+
+    Tokens already in ``tokens_path`` are kept while they still authenticate,
+    so running again prints the same ones.
+    """
+    await migrations.migrate(db)
+    await load_demo_directory(db, progress=progress)
+    users = await ensure_demo_users(db)
+    known: dict[str, str] = {}
+    if tokens_path.exists():
+        known = json.loads(tokens_path.read_text())
+    tokens: dict[str, str] = {}
+    for key, user in users.items():
+        secret = known.get(key)
+        if secret is None or await identity.principal_for_token(db, secret) is None:
+            secret, _ = await identity.create_token(db, user_id=user["id"], label="demo")
+        tokens[key] = secret
+    tokens_path.parent.mkdir(parents=True, exist_ok=True)
+    tokens_path.write_text(json.dumps(tokens, indent=2))
+    tokens_path.chmod(0o600)
+    ids = await showcase.example_ids(
+        db,
+        network_id=DEMO_NETWORK_ID,
+        sender_id=await _organization_id(db, DEMO_SENDER),
+        receiver_id=await _organization_id(db, DEMO_RECEIVER),
+    )
+    accounts = tuple(
+        DemoAccount(key, email, name, org, role, tokens[key])
+        for key, (email, name, org, role) in DEMO_USERS.items()
+    )
+    return DemoSetup(accounts=accounts, ids=ids, tokens_file=tokens_path)
+
+
+def describe(setup: DemoSetup) -> str:
+    """The demo's closing output: each account and the ids the README's examples use."""
+    lines = [f"Demo accounts (key, role, organization; tokens kept in {setup.tokens_file}):"]
+    network = setup.ids.network_name if setup.ids is not None else "the demo network"
+    for account in setup.accounts:
+        where = account.organization or (
+            network if account.role in {"COORDINATOR", "RESEARCHER"} else "the whole platform"
+        )
+        lines.append(f"  {account.key:<12} {account.role:<15} {account.name} — {where}")
+        lines.append(f"      Authorization: Bearer {account.token}")
+    ids = setup.ids
+    if ids is not None:
+        place = f"{ids.place_id}   ({ids.place_name})" if ids.place_id else "(none)"
+        lines += [
+            "",
+            "Ids for the README's examples (the 'staff' account refers; 'receiver' answers):",
+            f"  network          {ids.network_id}   ({ids.network_name})",
+            f"  territoryId      {ids.territory_id}   ({ids.territory_name})",
+            f"  needCode         {ids.need_code}",
+            f"  serviceId        {ids.service_id}   ({ids.service_name}, OPEN)",
+            f"  toOrganizationId {ids.receiver_id}   ({ids.receiver_name})",
+            f"  placeId          {place}",
+        ]
+    return "\n".join(lines)
