@@ -48,7 +48,7 @@ from schema.analytics_mapping import (
     profile_periods,
 )
 from schema.analytics_types import Breakdowns, Collaboration, CollaborationProfile, Evolution
-from schema.policy import Scope, allowed
+from schema.policy import Scope, allowed, denial
 
 if TYPE_CHECKING:
     from schema.context import Info
@@ -143,11 +143,13 @@ def _network_audience(info: Info, network_id: str) -> Audience:
     caller = info.context.caller
     scope = Scope.of(networks=[check_id(network_id, "id")])
     if not allowed(caller, "analytics.network", scope):
+        hint = (
+            " Your own organization's figures are in organization(id) { collaborationProfile }."
+            if caller.org_roles
+            else ""
+        )
         raise Forbidden(
-            "Network analytics are for the network's coordinators and researchers; "
-            "organization staff find their own organization's figures in "
-            "organization(id) { collaborationProfile }.",
-            operation="analytics.network",
+            denial(caller, "analytics.network", scope) + hint, operation="analytics.network"
         )
     return Audience(identified=allowed(caller, "referral.list", scope))
 
@@ -158,9 +160,11 @@ def _profile_audience(info: Info, organization_id: str, networks: Sequence[str])
         return Audience(identified=True)  # the organization's own staff
     scopes = [Scope.of([organization_id], [n]) for n in networks]
     if not scopes or not all(allowed(caller, "analytics.organization", s) for s in scopes):
+        scope = Scope.of([organization_id], tuple(networks))
         raise Forbidden(
-            "An organization's collaboration profile is for its staff and for coordinators "
-            "and researchers of its networks; pass networkId to look within one network.",
+            denial(caller, "analytics.organization", scope)
+            + " Without networkId the profile spans all its networks; coordinators and "
+            "researchers of one of them: pass networkId.",
             operation="analytics.organization",
         )
     return Audience(identified=all(allowed(caller, "referral.list", s) for s in scopes))

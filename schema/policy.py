@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from graph.errors import Forbidden
 from graph.identity import Principal
 
-__all__ = ["RULES", "Scope", "allowed", "require"]
+__all__ = ["RULES", "Scope", "allowed", "denial", "require"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,65 @@ def allowed(principal: Principal, operation: str, scope: Scope = ANYONE) -> bool
 
 
 def require(principal: Principal, operation: str, scope: Scope = ANYONE) -> None:
-    """Raise :class:`Forbidden` unless :func:`allowed`."""
+    """Raise :class:`Forbidden` unless :func:`allowed`, saying what is true for the caller."""
     if not allowed(principal, operation, scope):
-        raise Forbidden(f"Your roles do not allow {operation} here.", operation=operation)
+        raise Forbidden(denial(principal, operation, scope), operation=operation)
+
+
+_GRANT_WORDS = {
+    "AUTHENTICATED": "anyone signed in",
+    "PLATFORM_ADMIN": "platform admins",
+    "SELF": "the account's own user",
+    "ORG_ADMIN@org": "admins of the organization concerned",
+    "ORG_STAFF@org": "staff of the organization concerned",
+    "ORG_ADMIN@any": "organization admins",
+    "ORG_STAFF@any": "organization staff",
+    "COORDINATOR@network": "coordinators of the network concerned",
+    "COORDINATOR@any": "network coordinators",
+    "RESEARCHER@network": "researchers of the network concerned",
+    "RESEARCHER@any": "researchers",
+}
+# The order a refusal names them: the organization's people, the network's, then the platform.
+_GRANT_ORDER = [
+    "ORG_STAFF@org", "ORG_ADMIN@org", "ORG_STAFF@any", "ORG_ADMIN@any",
+    "COORDINATOR@network", "COORDINATOR@any", "RESEARCHER@network", "RESEARCHER@any",
+    "SELF", "PLATFORM_ADMIN", "AUTHENTICATED",
+]  # fmt: skip
+
+
+def _caller_words(principal: Principal, scope: Scope) -> list[str]:
+    """What the caller is, relative to ``scope``: the true half of a refusal."""
+    words: list[str] = []
+    for role, noun in (("ORG_ADMIN", "an admin"), ("ORG_STAFF", "staff")):
+        orgs = {org for org, held in principal.org_roles.items() if held == role}
+        if orgs:
+            where = "this organization" if orgs & scope.organizations else "another organization"
+            if len(orgs) > 1 and not orgs & scope.organizations:
+                where = f"{len(orgs)} other organizations"
+            words.append(f"{noun} of {where}")
+    networks = ((principal.coordinates, "a coordinator"), (principal.studies, "a researcher"))
+    for held, noun in networks:
+        if held:
+            here = bool(held & scope.networks)
+            words.append(f"{noun} of {'this network' if here else 'another network'}")
+    if principal.platform_admin:
+        words.append("a platform admin")
+    return words or ["signed in without any role yet (ask a platform admin for one)"]
+
+
+def denial(principal: Principal, operation: str, scope: Scope = ANYONE) -> str:
+    """Why ``principal`` may not perform ``operation``: who may, and what the caller is.
+
+    For a coordinator of another network asking for a network's analytics:
+    "analytics.network is for coordinators of the network concerned or
+    researchers of the network concerned; you are a coordinator of another
+    network."
+    """
+    grants = RULES[operation]
+    who = [_GRANT_WORDS.get(g, g) for g in sorted(grants, key=_grant_rank)]
+    caller = ", ".join(_caller_words(principal, scope))
+    return f"{operation} is for {' or '.join(who)}; you are {caller}."
+
+
+def _grant_rank(grant: str) -> int:
+    return _GRANT_ORDER.index(grant) if grant in _GRANT_ORDER else len(_GRANT_ORDER)

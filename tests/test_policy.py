@@ -126,3 +126,56 @@ def test_a_principal_with_two_organizations_acts_in_each_with_its_own_role() -> 
     assert allowed(both, "organization.update", ORG_A)
     assert not allowed(both, "organization.update", ORG_B)
     assert allowed(both, "service.setAvailability", ORG_B)
+
+
+@pytest.mark.parametrize(
+    ("principal", "operation", "scope", "expected"),
+    [
+        pytest.param(
+            Principal(user_id="c", name="C", coordinates=frozenset({"N2"})),
+            "analytics.network",
+            Scope.of(networks=["N1"]),
+            "analytics.network is for coordinators of the network concerned or researchers "
+            "of the network concerned; you are a coordinator of another network.",
+            id="coordinator-of-another-network",
+        ),
+        pytest.param(
+            Principal(user_id="p", name="P", platform_admin=True),
+            "analytics.network",
+            Scope.of(networks=["N1"]),
+            "analytics.network is for coordinators of the network concerned or researchers "
+            "of the network concerned; you are a platform admin.",
+            id="platform-admin",
+        ),
+        pytest.param(
+            Principal(user_id="s", name="S", org_roles={"B": "ORG_STAFF"}),
+            "organization.update",
+            Scope.of(["A"]),
+            "organization.update is for admins of the organization concerned or platform "
+            "admins; you are staff of another organization.",
+            id="staff-of-another-organization",
+        ),
+        pytest.param(
+            Principal(user_id="s", name="S", org_roles={"A": "ORG_STAFF"}),
+            "organization.update",
+            Scope.of(["A"]),
+            "organization.update is for admins of the organization concerned or platform "
+            "admins; you are staff of this organization.",
+            id="staff-of-this-organization",
+        ),
+        pytest.param(
+            Principal(user_id="n", name="N"),
+            "organization.create",
+            Scope(),
+            "organization.create is for platform admins; you are signed in without any role "
+            "yet (ask a platform admin for one).",
+            id="no-role",
+        ),
+    ],
+)
+def test_a_refusal_says_who_may_and_what_is_true_for_the_caller(
+    principal: Principal, operation: str, scope: Scope, expected: str
+) -> None:
+    with pytest.raises(Forbidden) as caught:
+        require(principal, operation, scope)
+    assert caught.value.message == expected
