@@ -29,6 +29,8 @@ from server.settings import Settings, project_root
 
 TEST_PORT = int(os.environ.get("MAILLAGE_TEST_NEO4J_PORT", "17687"))
 TEST_PASSWORD = "maillage-test-password"
+# One home per port, so test servers on other ports (parallel checkouts) never share data.
+TEST_HOME = "test-home" if TEST_PORT == 17687 else f"test-home-{TEST_PORT}"
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +46,7 @@ def neo4j_uri() -> Iterator[tuple[str, str, str]]:
         return
     root = project_root() / ".neo4j"
     server = local.LocalNeo4j(
-        home=root / ("test-home" if TEST_PORT == 17687 else f"test-home-{TEST_PORT}"),
+        home=root / TEST_HOME,
         lib=root / "lib",
         port=TEST_PORT,
         password=TEST_PASSWORD,

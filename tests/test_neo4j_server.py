@@ -17,7 +17,7 @@ import pytest
 
 from graph import neo4j_server as local
 from server.settings import Settings, project_root
-from tests.conftest import TEST_PASSWORD, TEST_PORT
+from tests.conftest import TEST_HOME, TEST_PASSWORD, TEST_PORT
 
 
 def free_port() -> int:
@@ -43,7 +43,7 @@ def test_server(settings: Settings) -> local.LocalNeo4j:
     assert urlparse(settings.neo4j_uri).port == TEST_PORT
     root = project_root() / ".neo4j"
     return local.LocalNeo4j(
-        home=root / "test-home", lib=root / "lib", port=TEST_PORT, password=TEST_PASSWORD
+        home=root / TEST_HOME, lib=root / "lib", port=TEST_PORT, password=TEST_PASSWORD
     )
 
 
