@@ -7,11 +7,13 @@ BIN    := $(VENV)/bin
 
 .PHONY: setup run test lint stop clean-neo4j
 
+# uv installs the packages (seconds instead of pip's minute and a half on a fresh machine).
 $(BIN)/maillage: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
-	touch $@
+	@echo "Setting up $(VENV): Python packages from PyPI (uv)…"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check 'uv>=0.5,<1'
+	@$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	@touch $@
 
 setup: $(BIN)/maillage
 	@command -v java >/dev/null || { echo "Java 17+ is needed to run Neo4j (apt-get install openjdk-17-jre-headless)"; exit 1; }
