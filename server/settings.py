@@ -1,18 +1,29 @@
 """Settings from environment variables, with working local defaults.
 
-A misconfiguration fails at start-up with a message that says how to fix it,
-never later with a stack trace from deep inside a request.
+Each setting is declared once, below: its type, its default, its environment
+variable (``Env``) and its bounds. Pydantic turns the variables' text into
+typed values; a misconfiguration fails at start-up with a message that names
+the variable and says how to fix it, never later with a stack trace from deep
+inside a request. ``tests/test_settings.py`` checks that the README's
+configuration table lists exactly the variables declared here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
+from typing import Annotated, Any
 from urllib.parse import urlparse
 
-__all__ = ["DEFAULT_PASSWORD", "ConfigurationError", "Settings", "project_root"]
+from annotated_types import Ge, Le
+from pydantic import BeforeValidator, ConfigDict, ValidationError
+from pydantic.dataclasses import dataclass
+from pydantic.fields import FieldInfo
+
+__all__ = ["DEFAULT_PASSWORD", "ConfigurationError", "Env", "Settings", "project_root"]
 
 DEFAULT_PASSWORD = "maillage-dev-password"
 _SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
@@ -27,7 +38,33 @@ def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
+class Env:
+    """The environment variable a setting is read from (blank means the default, unless kept)."""
+
+    name: str
+    keep_blank: bool = False
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _path(value: Any) -> Any:
+    return Path(value).resolve() if isinstance(value, str) else value
+
+
+def _origins(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+    return value
+
+
+@dataclass(frozen=True, config=ConfigDict(strict=False))
 class Settings:
     """Everything the app reads from its environment.
 
@@ -35,134 +72,48 @@ class Settings:
     Neo4j that ``maillage neo4j start`` provisions.
     """
 
-    env: str = "development"
-    neo4j_uri: str = "bolt://127.0.0.1:7687"
-    neo4j_user: str = "neo4j"
-    neo4j_password: str = DEFAULT_PASSWORD
-    neo4j_database: str = "neo4j"
-    neo4j_home: Path = field(default_factory=lambda: project_root() / ".neo4j" / "home")
-    neo4j_lib: Path = field(default_factory=lambda: project_root() / ".neo4j" / "lib")
-    host: str = "127.0.0.1"
-    port: int = 8000
-    log_level: str = "INFO"
-    max_page_size: int = 100
-    ack_delay_hours: int = 72
-    retention_days: int = 90
-    sweep_interval_seconds: float = 300.0
-    event_poll_seconds: float = 0.5
-    apply_migrations_on_start: bool = True
+    env: Annotated[str, Env("MAILLAGE_ENV"), BeforeValidator(_lower)] = "development"
+    neo4j_uri: Annotated[str, Env("NEO4J_URI")] = "bolt://127.0.0.1:7687"
+    neo4j_user: Annotated[str, Env("NEO4J_USER")] = "neo4j"
+    # A blank password is an error, not the default.
+    neo4j_password: Annotated[str, Env("NEO4J_PASSWORD", keep_blank=True)] = DEFAULT_PASSWORD
+    neo4j_database: Annotated[str, Env("NEO4J_DATABASE")] = "neo4j"
+    neo4j_home: Annotated[Path, Env("MAILLAGE_NEO4J_HOME"), BeforeValidator(_path)] = field(
+        default_factory=lambda: project_root() / ".neo4j" / "home"
+    )
+    neo4j_lib: Annotated[Path, Env("MAILLAGE_NEO4J_LIB"), BeforeValidator(_path)] = field(
+        default_factory=lambda: project_root() / ".neo4j" / "lib"
+    )
+    host: Annotated[str, Env("MAILLAGE_HOST")] = "127.0.0.1"
+    port: Annotated[int, Env("MAILLAGE_PORT"), Ge(1), Le(65535)] = 8000
+    log_level: Annotated[str, Env("MAILLAGE_LOG_LEVEL"), BeforeValidator(_upper)] = "INFO"
+    max_page_size: Annotated[int, Env("MAILLAGE_MAX_PAGE_SIZE"), Ge(1), Le(1000)] = 100
+    sweep_interval_seconds: Annotated[
+        float, Env("MAILLAGE_SWEEP_INTERVAL_SECONDS"), Ge(1)
+    ] = 300.0
+    # How often a subscription looks for new events in the database (all API processes).
+    event_poll_seconds: Annotated[float, Env("MAILLAGE_EVENT_POLL_SECONDS"), Ge(0.05)] = 0.5
+    apply_migrations_on_start: Annotated[bool, Env("MAILLAGE_MIGRATE_ON_START")] = True
     # The hardened edge: each limit is refused with a clear error before any database work.
-    max_query_depth: int = 12
-    max_query_tokens: int = 3000
-    max_aliases: int = 30
-    max_body_bytes: int = 1_000_000
-    max_batch_operations: int = 10
-    rate_limit_per_minute: int = 600
-    rate_limit_burst: int = 120
-    max_subscriptions_per_connection: int = 5
+    max_query_depth: Annotated[int, Env("MAILLAGE_MAX_QUERY_DEPTH"), Ge(1)] = 12
+    max_query_tokens: Annotated[int, Env("MAILLAGE_MAX_QUERY_TOKENS"), Ge(1)] = 3000
+    max_aliases: Annotated[int, Env("MAILLAGE_MAX_ALIASES"), Ge(0)] = 30
+    max_body_bytes: Annotated[int, Env("MAILLAGE_MAX_BODY_BYTES"), Ge(1024)] = 1_000_000
+    max_batch_operations: Annotated[int, Env("MAILLAGE_MAX_BATCH_OPERATIONS"), Ge(1)] = 10
+    rate_limit_per_minute: Annotated[int, Env("MAILLAGE_RATE_LIMIT_PER_MINUTE"), Ge(1)] = 600
+    rate_limit_burst: Annotated[int, Env("MAILLAGE_RATE_LIMIT_BURST"), Ge(1)] = 120
+    max_subscriptions_per_connection: Annotated[
+        int, Env("MAILLAGE_MAX_SUBSCRIPTIONS_PER_CONNECTION"), Ge(1)
+    ] = 5
     # A token's principal is reused this long in each process (0: look up every request).
     # A revoked token therefore stops working within this delay everywhere.
-    auth_cache_seconds: float = 5.0
-    allowed_origins: tuple[str, ...] = (
-        "http://127.0.0.1:8000",
-        "http://localhost:8000",
-    )
+    auth_cache_seconds: Annotated[float, Env("MAILLAGE_AUTH_CACHE_SECONDS"), Ge(0)] = 5.0
+    allowed_origins: Annotated[
+        tuple[str, ...], Env("MAILLAGE_ALLOWED_ORIGINS"), BeforeValidator(_origins)
+    ] = ("http://127.0.0.1:8000", "http://localhost:8000")
 
-    @property
-    def development(self) -> bool:
-        return self.env == "development"
-
-    @property
-    def neo4j_bolt_port(self) -> int:
-        """The port in ``NEO4J_URI``; a locally provisioned server listens there."""
-        return urlparse(self.neo4j_uri).port or 7687
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read settings from ``environ`` (default ``os.environ``) and validate them."""
-        env = os.environ if environ is None else environ
-        defaults = cls()
-
-        def text(name: str, default: str) -> str:
-            return env.get(name, default).strip() or default
-
-        def integer(name: str, default: int, minimum: int = 1) -> int:
-            raw = env.get(name)
-            if raw is None or not raw.strip():
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                raise ConfigurationError(
-                    f"{name}={raw!r} is not a whole number; set it to e.g. {default}."
-                ) from None
-            if value < minimum:
-                raise ConfigurationError(f"{name}={value} must be at least {minimum}.")
-            return value
-
-        def flag(name: str, default: bool) -> bool:
-            raw = env.get(name)
-            if raw is None or not raw.strip():
-                return default
-            if raw.strip().lower() in {"1", "true", "yes", "on"}:
-                return True
-            if raw.strip().lower() in {"0", "false", "no", "off"}:
-                return False
-            raise ConfigurationError(f"{name}={raw!r} must be true or false.")
-
-        home = env.get("MAILLAGE_NEO4J_HOME")
-        lib = env.get("MAILLAGE_NEO4J_LIB")
-        settings = cls(
-            env=text("MAILLAGE_ENV", defaults.env).lower(),
-            neo4j_uri=text("NEO4J_URI", defaults.neo4j_uri),
-            neo4j_user=text("NEO4J_USER", defaults.neo4j_user),
-            neo4j_password=env.get("NEO4J_PASSWORD", defaults.neo4j_password),
-            neo4j_database=text("NEO4J_DATABASE", defaults.neo4j_database),
-            neo4j_home=Path(home).resolve() if home else defaults.neo4j_home,
-            neo4j_lib=Path(lib).resolve() if lib else defaults.neo4j_lib,
-            host=text("MAILLAGE_HOST", defaults.host),
-            port=integer("MAILLAGE_PORT", defaults.port),
-            log_level=text("MAILLAGE_LOG_LEVEL", defaults.log_level).upper(),
-            max_page_size=integer("MAILLAGE_MAX_PAGE_SIZE", defaults.max_page_size),
-            ack_delay_hours=integer("MAILLAGE_ACK_DELAY_HOURS", defaults.ack_delay_hours),
-            retention_days=integer("MAILLAGE_RETENTION_DAYS", defaults.retention_days),
-            sweep_interval_seconds=float(
-                integer("MAILLAGE_SWEEP_INTERVAL_SECONDS", int(defaults.sweep_interval_seconds))
-            ),
-            apply_migrations_on_start=flag(
-                "MAILLAGE_MIGRATE_ON_START", defaults.apply_migrations_on_start
-            ),
-            max_query_depth=integer("MAILLAGE_MAX_QUERY_DEPTH", defaults.max_query_depth),
-            max_query_tokens=integer("MAILLAGE_MAX_QUERY_TOKENS", defaults.max_query_tokens),
-            max_aliases=integer("MAILLAGE_MAX_ALIASES", defaults.max_aliases, minimum=0),
-            max_body_bytes=integer("MAILLAGE_MAX_BODY_BYTES", defaults.max_body_bytes, 1024),
-            max_batch_operations=integer(
-                "MAILLAGE_MAX_BATCH_OPERATIONS", defaults.max_batch_operations
-            ),
-            rate_limit_per_minute=integer(
-                "MAILLAGE_RATE_LIMIT_PER_MINUTE", defaults.rate_limit_per_minute
-            ),
-            rate_limit_burst=integer("MAILLAGE_RATE_LIMIT_BURST", defaults.rate_limit_burst),
-            max_subscriptions_per_connection=integer(
-                "MAILLAGE_MAX_SUBSCRIPTIONS_PER_CONNECTION",
-                defaults.max_subscriptions_per_connection,
-            ),
-            auth_cache_seconds=float(
-                integer("MAILLAGE_AUTH_CACHE_SECONDS", int(defaults.auth_cache_seconds), 0)
-            ),
-            allowed_origins=tuple(
-                o.strip().rstrip("/")
-                for o in env.get(
-                    "MAILLAGE_ALLOWED_ORIGINS", ",".join(defaults.allowed_origins)
-                ).split(",")
-                if o.strip()
-            ),
-        )
-        settings.validate()
-        return settings
-
-    def validate(self) -> None:
-        """Raise :class:`ConfigurationError` naming the first bad setting."""
+    def __post_init__(self) -> None:
+        """Checks across fields, and those whose message says more than a bound."""
         if self.env not in {"development", "production", "test"}:
             raise ConfigurationError(
                 f"MAILLAGE_ENV={self.env!r} is unknown; use development, test or production."
@@ -187,5 +138,73 @@ class Settings:
             raise ConfigurationError(
                 f"MAILLAGE_LOG_LEVEL={self.log_level!r}; use DEBUG, INFO, WARNING or ERROR."
             )
-        if not 1 <= self.max_page_size <= 1000:
-            raise ConfigurationError("MAILLAGE_MAX_PAGE_SIZE must be between 1 and 1000.")
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def neo4j_bolt_port(self) -> int:
+        """The port in ``NEO4J_URI``; a locally provisioned server listens there."""
+        return urlparse(self.neo4j_uri).port or 7687
+
+    @classmethod
+    def variables(cls) -> dict[str, str]:
+        """Environment variable -> field name, for every setting."""
+        return {env.name: name for name, env in _env_of_fields(cls).items()}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from ``environ`` (default ``os.environ``) and validate them."""
+        source = os.environ if environ is None else environ
+        values: dict[str, str] = {}
+        for name, env in _env_of_fields(cls).items():
+            raw = source.get(env.name)
+            if raw is None or (not raw.strip() and not env.keep_blank):
+                continue  # unset or blank: the default
+            values[name] = raw if env.keep_blank else raw.strip()
+        try:
+            return cls(**values)  # type: ignore[arg-type]  # pydantic parses the text
+        except ValidationError as exc:
+            raise _configuration_error(cls, exc, values) from None
+
+
+def _fields(cls: type[Settings]) -> dict[str, FieldInfo]:
+    fields: dict[str, FieldInfo] = cls.__pydantic_fields__  # type: ignore[attr-defined]
+    return fields
+
+
+def _env_of_fields(cls: type[Settings]) -> dict[str, Env]:
+    found: dict[str, Env] = {}
+    for name, info in _fields(cls).items():
+        env = next((m for m in info.metadata if isinstance(m, Env)), None)
+        if env is not None:
+            found[name] = env
+    return found
+
+
+def _configuration_error(
+    cls: type[Settings], exc: ValidationError, values: Mapping[str, str]
+) -> ConfigurationError:
+    """The first validation error in the words of the variable that caused it."""
+    error = exc.errors()[0]
+    name = str(error["loc"][0]) if error["loc"] else ""
+    env = _env_of_fields(cls).get(name)
+    variable = env.name if env is not None else name
+    raw = values.get(name)
+    default = _fields(cls)[name].default if name in _fields(cls) else None
+    context = error.get("ctx") or {}
+    kind = error["type"]
+    if kind == "int_parsing" or kind == "int_from_float":
+        return ConfigurationError(
+            f"{variable}={raw!r} is not a whole number; set it to e.g. {default}."
+        )
+    if kind == "float_parsing":
+        return ConfigurationError(f"{variable}={raw!r} is not a number; set it to e.g. {default}.")
+    if kind == "bool_parsing":
+        return ConfigurationError(f"{variable}={raw!r} must be true or false.")
+    if kind in {"greater_than_equal", "greater_than"}:
+        return ConfigurationError(f"{variable}={raw} must be at least {context.get('ge', '')}.")
+    if kind in {"less_than_equal", "less_than"}:
+        return ConfigurationError(f"{variable}={raw} must be at most {context.get('le', '')}.")
+    return ConfigurationError(f"{variable}={raw!r}: {error['msg']}.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,7 @@ def test_the_bolt_port_is_the_one_in_the_uri(uri: str, port: int) -> None:
         pytest.param({"MAILLAGE_LOG_LEVEL": "LOUD"}, "MAILLAGE_LOG_LEVEL", id="log-level"),
         pytest.param({"MAILLAGE_MAX_PAGE_SIZE": "5000"}, "MAILLAGE_MAX_PAGE_SIZE", id="page-size"),
         pytest.param(
-            {"MAILLAGE_ACK_DELAY_HOURS": "-3"}, "MAILLAGE_ACK_DELAY_HOURS", id="negative-delay"
+            {"MAILLAGE_AUTH_CACHE_SECONDS": "-3"}, "MAILLAGE_AUTH_CACHE_SECONDS", id="negative"
         ),
         pytest.param(
             {"MAILLAGE_MIGRATE_ON_START": "maybe"}, "MAILLAGE_MIGRATE_ON_START", id="flag"
@@ -109,3 +110,27 @@ def test_a_bad_number_says_what_a_good_one_looks_like() -> None:
     with pytest.raises(ConfigurationError) as caught:
         Settings.from_env({"MAILLAGE_PORT": "eighty"})
     assert str(caught.value) == "MAILLAGE_PORT='eighty' is not a whole number; set it to e.g. 8000."
+
+
+def test_seconds_may_be_fractions_and_every_field_is_read_from_its_variable() -> None:
+    settings = Settings.from_env(
+        {"MAILLAGE_EVENT_POLL_SECONDS": "0.25", "MAILLAGE_AUTH_CACHE_SECONDS": "1.5"}
+    )
+    assert (settings.event_poll_seconds, settings.auth_cache_seconds) == (0.25, 1.5)
+    assert set(Settings.variables().values()) == set(Settings.__pydantic_fields__)
+
+
+def test_origins_are_a_comma_separated_list_without_trailing_slashes() -> None:
+    settings = Settings.from_env({"MAILLAGE_ALLOWED_ORIGINS": " https://a.org/ , https://b.org"})
+    assert settings.allowed_origins == ("https://a.org", "https://b.org")
+
+
+def _readme_configuration_variables() -> set[str]:
+    text = (project_root() / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return {name for row in rows for name in re.findall(r"`([A-Z0-9_]+)`", row.split("|")[1])}
+
+
+def test_the_readme_configuration_table_lists_exactly_the_declared_settings() -> None:
+    assert _readme_configuration_variables() == set(Settings.variables())
