@@ -127,8 +127,9 @@ def fetch_jars(lib: Path, *, progress: FetchProgress | None = None) -> bool:
             for word in counts:
                 if f"] {word} " in line and ".jar" in line:
                     counts[word] += 1
-                    if progress is not None:
-                        progress(stages[word], counts[word], EXPECTED_JARS)
+                    if progress is not None:  # downloads include Maven's own plugins: no total
+                        total = EXPECTED_JARS if word == "Copying" else None
+                        progress(stages[word], counts[word], total)
     if proc.returncode != 0:
         raise Neo4jServerError("Fetching Neo4j from Maven Central failed:\n" + "\n".join(log))
     if not any(lib.glob(f"neo4j-{NEO4J_VERSION}.jar")):

@@ -188,13 +188,11 @@ class ProgressDisplay:
 
     def _line(self) -> None:
         done, total = self._last
-        seconds = max(time.monotonic() - self._started, 1e-9)
+        seconds = time.monotonic() - self._started
         of = f"/{total:,}" if total is not None else ""
-        print(
-            f"{self._stage}: {done:,}{of} {self.unit} ({done / seconds:,.0f} {self.unit}/s)",
-            file=self.stream,
-            flush=True,
-        )
+        # A rate over a blink of time means nothing (a stage that arrives done says so at once).
+        rate = f" ({done / seconds:,.0f} {self.unit}/s)" if seconds >= 0.5 else ""
+        print(f"{self._stage}: {done:,}{of} {self.unit}{rate}", file=self.stream, flush=True)
         self._printed, self._said = time.monotonic(), self._last
 
     def _finish(self) -> None:
