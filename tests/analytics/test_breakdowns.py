@@ -15,6 +15,7 @@ from analytics.breakdowns import (
     service_gaps,
 )
 from analytics.model import FunnelRow, PlaceRow, ReferralTie
+from tests.analytics.conftest import MakePeriod
 
 
 @pytest.mark.parametrize(
@@ -33,14 +34,16 @@ def test_black_holes_are_receivers_with_enough_referrals_and_few_acknowledged(
     assert [r.org_id for r in black_holes(period)] == (["b"] if listed else [])
 
 
-def test_black_holes_sum_referrals_from_every_sender(make_period):
+def test_black_holes_sum_referrals_from_every_sender(make_period: MakePeriod) -> None:
     # 3 + 3 referrals from two senders reach min_referrals=5 together: 1 / 6 < 0.2
     period = make_period([ReferralTie("a", "c", 3, acknowledged=1), ReferralTie("b", "c", 3)])
     (hole,) = black_holes(period)
     assert (hole.sent, hole.acknowledged, hole.acknowledgement_rate) == (6, 1, pytest.approx(1 / 6))
 
 
-def test_repeated_declines_list_pairs_with_at_least_k_declines_most_first(make_period):
+def test_repeated_declines_list_pairs_with_at_least_k_declines_most_first(
+    make_period: MakePeriod,
+) -> None:
     period = make_period(
         [
             ReferralTie("a", "b", 5, declined={"NO_CAPACITY": 2}),
@@ -57,7 +60,7 @@ def test_repeated_declines_list_pairs_with_at_least_k_declines_most_first(make_p
     assert repeated_declines(period, min_declines=5) == ()
 
 
-def test_service_gaps_count_only_capacity_and_adaptation_declines():
+def test_service_gaps_count_only_capacity_and_adaptation_declines() -> None:
     rows = [
         FunnelRow(
             ("HOUSING", "t1"), 10, declined={"NO_CAPACITY": 3, "SERVICE_NOT_ADAPTED": 1, "OTHER": 4}
@@ -74,12 +77,12 @@ def test_service_gaps_count_only_capacity_and_adaptation_declines():
     assert gaps[0].gap_share == pytest.approx(4 / 10)
 
 
-def test_service_gaps_need_rows_keyed_by_need_and_territory():
+def test_service_gaps_need_rows_keyed_by_need_and_territory() -> None:
     with pytest.raises(ValueError, match="need_code, territory_id"):
         service_gaps([FunnelRow(("HOUSING",), 1)])
 
 
-def test_open_loops_are_referrals_without_any_terminal_outcome(make_period):
+def test_open_loops_are_referrals_without_any_terminal_outcome(make_period: MakePeriod) -> None:
     tie = ReferralTie(
         "a",
         "b",
@@ -97,7 +100,7 @@ def test_open_loops_are_referrals_without_any_terminal_outcome(make_period):
     assert open_loops(make_period([tie, closed])) == (OpenLoops("a", "b", 12, 4, 3),)
 
 
-def test_outreach_places_report_completion_per_referral_originating_there():
+def test_outreach_places_report_completion_per_referral_originating_there() -> None:
     rows = [
         PlaceRow("p1", "PARK", 4, 1),
         PlaceRow("p2", "FOOD_BANK", 8, 6),
@@ -110,7 +113,7 @@ def test_outreach_places_report_completion_per_referral_originating_there():
     )
 
 
-def test_outreach_by_place_kind_pools_the_places_of_a_kind():
+def test_outreach_by_place_kind_pools_the_places_of_a_kind() -> None:
     rows = [
         PlaceRow("p1", "PARK", 4, 1),
         PlaceRow("p3", "PARK", 6, 4),

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from analytics.build import partnership_graph, referral_graph, undirected_ties
 from analytics.model import Partnership, ReferralTie
+from tests.analytics.conftest import MakePeriod
 
 
-def test_referral_graph_keeps_isolated_organizations_and_every_count(make_period):
+def test_referral_graph_keeps_isolated_organizations_and_every_count(
+    make_period: MakePeriod,
+) -> None:
     tie = ReferralTie(
         "a",
         "b",
@@ -28,17 +31,19 @@ def test_referral_graph_keeps_isolated_organizations_and_every_count(make_period
     assert graph.nodes["a"] == {"name": "Organization a", "kind": "COMMUNITY", "territory_id": None}
 
 
-def test_referral_graph_leaves_out_pairs_without_referrals(make_period):
+def test_referral_graph_leaves_out_pairs_without_referrals(make_period: MakePeriod) -> None:
     graph = referral_graph(make_period([("a", "b", 0), ("b", "a", 1)]))
     assert list(graph.edges) == [("b", "a")]
 
 
-def test_referral_graph_orders_organizations_by_id_whatever_the_row_order(make_period):
+def test_referral_graph_orders_organizations_by_id_whatever_the_row_order(
+    make_period: MakePeriod,
+) -> None:
     graph = referral_graph(make_period([("c", "a"), ("b", "c")], ["c", "b", "a"]))
     assert list(graph) == ["a", "b", "c"]
 
 
-def test_undirected_ties_add_the_referrals_of_both_directions(make_period):
+def test_undirected_ties_add_the_referrals_of_both_directions(make_period: MakePeriod) -> None:
     graph = undirected_ties(
         referral_graph(make_period([("a", "b", 3), ("b", "a", 2), ("b", "c", 1)]))
     )
@@ -47,7 +52,9 @@ def test_undirected_ties_add_the_referrals_of_both_directions(make_period):
     assert graph.number_of_edges() == 2
 
 
-def test_partnership_graph_merges_the_kinds_declared_in_either_direction(make_period):
+def test_partnership_graph_merges_the_kinds_declared_in_either_direction(
+    make_period: MakePeriod,
+) -> None:
     links = [
         Partnership("a", "b", "TABLE"),
         Partnership("b", "a", "AGREEMENT"),

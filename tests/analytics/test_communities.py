@@ -16,6 +16,7 @@ from analytics.communities import (
     modularity,
     normalized_mutual_information,
 )
+from tests.analytics.conftest import MakePeriod
 
 BRIDGED_TRIANGLES = [
     ("a", "b"),
@@ -28,7 +29,9 @@ BRIDGED_TRIANGLES = [
 ]
 
 
-def test_louvain_gives_the_same_partition_whatever_order_the_rows_arrive_in(make_period):
+def test_louvain_gives_the_same_partition_whatever_order_the_rows_arrive_in(
+    make_period: MakePeriod,
+) -> None:
     ties = [*BRIDGED_TRIANGLES, ("a", "e"), ("b", "f")]
     shuffled = ties[:]
     random.Random(3).shuffle(shuffled)
@@ -39,7 +42,7 @@ def test_louvain_gives_the_same_partition_whatever_order_the_rows_arrive_in(make
     assert forward == backward
 
 
-def test_modularity_weights_ties_by_referrals_exchanged_both_ways():
+def test_modularity_weights_ties_by_referrals_exchanged_both_ways() -> None:
     # a<->b carries 2 + 1 = 3, c-d carries 1: W = 4, strengths a 3 b 3 c 1 d 1
     # Q = (3/4 - (6/8)^2) + (1/4 - (2/8)^2) = 3/16 + 3/16
     graph = nx.DiGraph()
@@ -49,7 +52,7 @@ def test_modularity_weights_ties_by_referrals_exchanged_both_ways():
     assert modularity(graph, [{"a", "b"}, {"c", "d"}]) == pytest.approx(6 / 16)
 
 
-def test_modularity_agrees_with_igraph_on_the_bridged_triangles(make_period):
+def test_modularity_agrees_with_igraph_on_the_bridged_triangles(make_period: MakePeriod) -> None:
     graph = referral_graph(make_period(BRIDGED_TRIANGLES))
     reference = igraph.Graph(
         edges=[("abcdef".index(u), "abcdef".index(v)) for u, v in BRIDGED_TRIANGLES]
@@ -58,7 +61,7 @@ def test_modularity_agrees_with_igraph_on_the_bridged_triangles(make_period):
     assert modularity(graph, [set("abc"), set("def")]) == pytest.approx(expected)
 
 
-def test_nmi_matches_the_contingency_table_worked_by_hand():
+def test_nmi_matches_the_contingency_table_worked_by_hand() -> None:
     # U = {ab | cd}, V = {abc | d}; N = 4, cells n(U0,V0)=2, n(U1,V0)=1, n(U1,V1)=1
     first = {"a": 0, "b": 0, "c": 1, "d": 1}
     second = {"a": 0, "b": 0, "c": 0, "d": 1}
@@ -112,12 +115,12 @@ def test_nmi_edge_cases_follow_the_documented_conventions(first, second, expecte
     assert normalized_mutual_information(first, second) == expected
 
 
-def test_community_stability_ignores_organizations_in_only_one_period():
+def test_community_stability_ignores_organizations_in_only_one_period() -> None:
     # common organizations a, b, c keep their grouping; e and f come and go
     before = [{"a", "b", "e"}, {"c"}]
     after = [{"a", "b"}, {"c", "f"}]
     assert community_stability(before, after) == pytest.approx(1.0)
 
 
-def test_community_stability_without_common_organizations_is_none():
+def test_community_stability_without_common_organizations_is_none() -> None:
     assert community_stability([{"a"}], [{"b"}]) is None

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from analytics.dynamics import PartnerChange, TieDynamics, partner_changes, tie_dynamics
+from tests.analytics.conftest import MakePeriod
 
 FEB = {"start": date(2025, 2, 1), "end": date(2025, 2, 28)}
 
@@ -35,13 +36,13 @@ def test_tie_dynamics_count_new_dissolved_and_persisting_ties(make_period, befor
     assert tie_dynamics(make_period(before, nodes), make_period(after, nodes, **FEB)) == expected
 
 
-def test_ties_of_an_organization_that_left_count_as_dissolved(make_period):
+def test_ties_of_an_organization_that_left_count_as_dissolved(make_period: MakePeriod) -> None:
     before = make_period([("a", "b"), ("a", "gone")])
     after = make_period([("a", "b")], ["a", "b"], **FEB)
     assert tie_dynamics(before, after) == TieDynamics(new=0, dissolved=1, persisting=1, jaccard=0.5)
 
 
-def test_partner_changes_count_partners_in_either_direction(make_period):
+def test_partner_changes_count_partners_in_either_direction(make_period: MakePeriod) -> None:
     # a: before {b, c}, after {c, d} (d sends to a) -> gained d, lost b
     before = make_period([("a", "b"), ("c", "a")], ["a", "b", "c", "d"])
     after = make_period([("a", "c"), ("d", "a"), ("new", "d")], ["a", "b", "c", "d", "new"], **FEB)

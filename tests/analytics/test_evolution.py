@@ -8,12 +8,15 @@ import pytest
 
 from analytics.dynamics import TieDynamics
 from analytics.evolution import evolution
+from tests.analytics.conftest import MakePeriod
 
 TRIANGLES = [("a", "b"), ("b", "c"), ("c", "a"), ("d", "e"), ("e", "f"), ("f", "d")]
 MONTHS = [(date(2025, m, 1), date(2025, m, 28)) for m in (1, 2, 3)]
 
 
-def test_evolution_reports_each_period_with_its_change_since_the_previous(make_period):
+def test_evolution_reports_each_period_with_its_change_since_the_previous(
+    make_period: MakePeriod,
+) -> None:
     jan = make_period(TRIANGLES, start=MONTHS[0][0], end=MONTHS[0][1])
     # February adds a bridge c->d: six ties persist, one is new -> J = 6/7
     feb = make_period([*TRIANGLES, ("c", "d")], start=MONTHS[1][0], end=MONTHS[1][1])
@@ -34,7 +37,7 @@ def test_evolution_reports_each_period_with_its_change_since_the_previous(make_p
     assert rows[1].network.components == 1 and rows[0].network.components == 2
 
 
-def test_periods_sharing_an_exclusive_boundary_are_consecutive(make_period):
+def test_periods_sharing_an_exclusive_boundary_are_consecutive(make_period: MakePeriod) -> None:
     first = make_period([("a", "b")], start=date(2025, 1, 1), end=date(2025, 2, 1))
     second = make_period([("a", "b")], start=date(2025, 2, 1), end=date(2025, 3, 1))
     assert len(evolution([first, second])) == 2
@@ -54,5 +57,5 @@ def test_overlapping_or_unordered_periods_are_refused(make_period, second_start,
         evolution([first, second])
 
 
-def test_evolution_of_no_period_is_empty():
+def test_evolution_of_no_period_is_empty() -> None:
     assert evolution([]) == ()

@@ -20,6 +20,7 @@ from analytics.export import (
 )
 from analytics.model import ReferralTie
 from analytics.organizations import organization_metrics
+from tests.analytics.conftest import MakePeriod
 
 TIES = [
     ReferralTie(
@@ -37,7 +38,7 @@ TIES = [
 
 
 @pytest.fixture(scope="module")
-def period(make_period):
+def period(make_period: MakePeriod) -> None:
     return make_period(TIES, ["a", "b", "c", "d"], territories={"a": "t1"})
 
 
@@ -91,7 +92,7 @@ def test_research_graph_adds_names_only_on_request(period):
     assert "name" not in research_graph(period).nodes["a"]
 
 
-def test_network_metrics_rows_flatten_one_row_per_period(make_period):
+def test_network_metrics_rows_flatten_one_row_per_period(make_period: MakePeriod) -> None:
     jan = make_period([("a", "b")], start=date(2025, 1, 1), end=date(2025, 1, 31))
     feb = make_period([("a", "b"), ("b", "a")], start=date(2025, 2, 1), end=date(2025, 2, 28))
     rows = network_metrics_rows(evolution([jan, feb]))

@@ -12,6 +12,7 @@ from analytics.funnel import (
     funnel_table,
 )
 from analytics.model import FunnelRow, ReferralTie
+from tests.analytics.conftest import MakePeriod
 
 TIES = [
     ReferralTie(
@@ -31,7 +32,7 @@ TIES = [
 ]
 
 
-def test_overall_funnel_sums_every_tie(make_period):
+def test_overall_funnel_sums_every_tie(make_period: MakePeriod) -> None:
     row = funnel_overall(make_period(TIES))
     assert (row.key, row.sent, row.acknowledged, row.accepted, row.contacted, row.completed) == (
         (),
@@ -46,7 +47,9 @@ def test_overall_funnel_sums_every_tie(make_period):
     assert row.completion_rate == pytest.approx(5 / 9)
 
 
-def test_overall_funnel_of_a_period_without_referrals_is_all_zero_with_undefined_rates(make_period):
+def test_overall_funnel_of_a_period_without_referrals_is_all_zero_with_undefined_rates(
+    make_period: MakePeriod,
+) -> None:
     row = funnel_overall(make_period([], ["a"]))
     assert (row.sent, row.acknowledgement_rate, row.acceptance_rate, row.completion_rate) == (
         0,
@@ -56,7 +59,7 @@ def test_overall_funnel_of_a_period_without_referrals_is_all_zero_with_undefined
     )
 
 
-def test_funnel_by_receiver_groups_referrals_by_their_target(make_period):
+def test_funnel_by_receiver_groups_referrals_by_their_target(make_period: MakePeriod) -> None:
     rows = funnel_by_receiver(make_period(TIES))
     assert [(r.key, r.sent, r.acknowledged, r.declined_total) for r in rows] == [
         (("b",), 10, 6, 3),
@@ -64,12 +67,14 @@ def test_funnel_by_receiver_groups_referrals_by_their_target(make_period):
     ]
 
 
-def test_funnel_by_pair_keeps_one_row_per_ordered_pair(make_period):
+def test_funnel_by_pair_keeps_one_row_per_ordered_pair(make_period: MakePeriod) -> None:
     rows = funnel_by_pair(make_period(TIES))
     assert [(r.key, r.sent) for r in rows] == [(("a", "b"), 6), (("b", "c"), 5), (("c", "b"), 4)]
 
 
-def test_funnel_by_territory_uses_the_receiver_territory_and_lists_unknown_last(make_period):
+def test_funnel_by_territory_uses_the_receiver_territory_and_lists_unknown_last(
+    make_period: MakePeriod,
+) -> None:
     period = make_period([*TIES, ReferralTie("b", "a", 2)], territories={"b": "t2", "c": "t1"})
     assert [(r.key, r.sent) for r in funnel_by_territory(period)] == [
         (("t1",), 5),
@@ -78,7 +83,7 @@ def test_funnel_by_territory_uses_the_receiver_territory_and_lists_unknown_last(
     ]
 
 
-def test_funnel_table_gives_every_row_the_same_decline_columns():
+def test_funnel_table_gives_every_row_the_same_decline_columns() -> None:
     rows = [
         FunnelRow(("HOUSING",), 4, 2, 1, 1, 0, {"NO_CAPACITY": 1}),
         FunnelRow(("FOOD_SECURITY",), 3, 3, 3, 2, 2, {}),
@@ -99,6 +104,6 @@ def test_funnel_table_gives_every_row_the_same_decline_columns():
     }
 
 
-def test_funnel_table_refuses_keys_that_do_not_match_the_columns():
+def test_funnel_table_refuses_keys_that_do_not_match_the_columns() -> None:
     with pytest.raises(ValueError, match="does not match"):
         funnel_table([FunnelRow(("HOUSING", "t1"), 1)], ["need_code"])

@@ -38,12 +38,12 @@ def test_gini_equals_the_mean_absolute_difference_definition(values):
     assert gini(values) == pytest.approx(expected, abs=1e-12)
 
 
-def test_gini_refuses_negative_loads():
+def test_gini_refuses_negative_loads() -> None:
     with pytest.raises(ValueError, match="non-negative"):
         gini([1, -1])
 
 
-def test_referral_load_includes_organizations_receiving_nothing():
+def test_referral_load_includes_organizations_receiving_nothing() -> None:
     graph = nx.DiGraph()
     graph.add_edge("a", "b", weight=3)
     graph.add_edge("c", "b", weight=2)

@@ -68,17 +68,17 @@ def test_a_period_with_inconsistent_rows_is_rejected(ties, partnerships, nodes, 
         PeriodAggregate(*JAN, nodes, ties, partnerships)
 
 
-def test_a_period_ending_before_it_starts_is_rejected():
+def test_a_period_ending_before_it_starts_is_rejected() -> None:
     with pytest.raises(ValueError, match="before it starts"):
         PeriodAggregate(date(2025, 2, 1), date(2025, 1, 1), ())
 
 
-def test_ties_in_both_directions_between_two_organizations_are_two_ties():
+def test_ties_in_both_directions_between_two_organizations_are_two_ties() -> None:
     period = PeriodAggregate(*JAN, NODES, (ReferralTie("a", "b", 1), ReferralTie("b", "a", 1)))
     assert len(period.ties) == 2
 
 
-def test_a_tie_closes_loops_once_per_terminal_outcome():
+def test_a_tie_closes_loops_once_per_terminal_outcome() -> None:
     tie = ReferralTie(
         "a",
         "b",
@@ -93,7 +93,7 @@ def test_a_tie_closes_loops_once_per_terminal_outcome():
     assert (tie.declined_total, tie.closed) == (2, 7)
 
 
-def test_funnel_rates_are_undefined_without_a_denominator():
+def test_funnel_rates_are_undefined_without_a_denominator() -> None:
     row = FunnelRow((), sent=0)
     assert (row.acknowledgement_rate, row.acceptance_rate, row.completion_rate) == (
         None,

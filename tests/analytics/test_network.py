@@ -17,6 +17,7 @@ from analytics.network import (
     transitivity,
     weak_components,
 )
+from tests.analytics.conftest import MakePeriod
 
 TRIANGLE = [("a", "b"), ("b", "c"), ("c", "a")]
 STAR = [("hub", "x"), ("hub", "y"), ("hub", "z")]
@@ -81,14 +82,16 @@ def test_density_reciprocity_transitivity_and_components_agree_with_igraph(make_
     assert weak_components(graph) == len(reference.connected_components(mode="weak"))
 
 
-def test_network_metrics_counts_only_ties_with_referrals(make_period):
+def test_network_metrics_counts_only_ties_with_referrals(make_period: MakePeriod) -> None:
     period = make_period([("a", "b", 2), ("b", "c", 0)])
     metrics = network_metrics(period)
     assert metrics.organizations == 3
     assert metrics.ties == 1
 
 
-def test_network_metrics_finds_the_two_bridged_triangles_as_communities(make_period):
+def test_network_metrics_finds_the_two_bridged_triangles_as_communities(
+    make_period: MakePeriod,
+) -> None:
     metrics = network_metrics(make_period(BRIDGED_TRIANGLES), seed=7)
     assert metrics.communities == (frozenset("abc"), frozenset("def"))
     # m = 7 unit ties; each community has 3 inside and strength 7:
@@ -96,12 +99,16 @@ def test_network_metrics_finds_the_two_bridged_triangles_as_communities(make_per
     assert metrics.modularity == pytest.approx(5 / 14)
 
 
-def test_network_metrics_gini_counts_organizations_receiving_nothing(make_period):
+def test_network_metrics_gini_counts_organizations_receiving_nothing(
+    make_period: MakePeriod,
+) -> None:
     # loads: hub 0, x 1, y 1, z 1 -> sum |xi - xj| = 6 over 2 n^2 mean = 24
     assert network_metrics(make_period(STAR)).referral_load_gini == pytest.approx(0.25)
 
 
-def test_network_metrics_of_an_empty_period_are_zero_without_raising(make_period):
+def test_network_metrics_of_an_empty_period_are_zero_without_raising(
+    make_period: MakePeriod,
+) -> None:
     metrics = network_metrics(make_period([], []))
     assert metrics.organizations == metrics.ties == metrics.components == 0
     assert metrics.communities == ()
@@ -109,7 +116,9 @@ def test_network_metrics_of_an_empty_period_are_zero_without_raising(make_period
     assert metrics.referral_load_gini == 0.0
 
 
-def test_network_metrics_of_isolates_put_each_organization_in_its_own_community(make_period):
+def test_network_metrics_of_isolates_put_each_organization_in_its_own_community(
+    make_period: MakePeriod,
+) -> None:
     metrics = network_metrics(make_period([], ["a", "b"]))
     assert metrics.communities == (frozenset("a"), frozenset("b"))
     assert metrics.modularity == 0.0

@@ -18,6 +18,7 @@ from analytics.organizations import (
     effective_size,
     organization_metrics,
 )
+from tests.analytics.conftest import MakePeriod
 
 TRIANGLE = [("a", "b"), ("b", "c"), ("c", "a")]
 STAR = [("hub", "x"), ("hub", "y"), ("hub", "z")]
@@ -46,7 +47,7 @@ def test_brokerage_matches_burt_worked_by_hand(make_period, ties, org, constrain
     assert effective_size(graph)[org] == pytest.approx(size)
 
 
-def test_brokerage_of_an_organization_without_ties_is_undefined(make_period):
+def test_brokerage_of_an_organization_without_ties_is_undefined(make_period: MakePeriod) -> None:
     graph = referral_graph(make_period([("a", "b")], ["a", "b", "alone"]))
     assert burt_constraint(graph)["alone"] is None
     assert effective_size(graph)["alone"] is None
@@ -78,13 +79,13 @@ def test_constraint_agrees_with_igraph_on_weighted_directed_ties(make_period, ca
             assert ours[f"o{i}"] == pytest.approx(value)
 
 
-def test_betweenness_is_directed_unweighted_and_normalised(make_period):
+def test_betweenness_is_directed_unweighted_and_normalised(make_period: MakePeriod) -> None:
     # a -> b -> c: b lies on the only a..c path; normalised by (n-1)(n-2) = 2
     period = make_period([("a", "b", 9), ("b", "c", 1)])
     assert betweenness(referral_graph(period)) == pytest.approx({"a": 0.0, "b": 0.5, "c": 0.0})
 
 
-def test_betweenness_agrees_with_igraph_on_the_bridged_triangles(make_period):
+def test_betweenness_agrees_with_igraph_on_the_bridged_triangles(make_period: MakePeriod) -> None:
     graph = referral_graph(make_period(BRIDGED_TRIANGLES))
     names = sorted(graph)
     reference = igraph.Graph(
@@ -96,7 +97,9 @@ def test_betweenness_agrees_with_igraph_on_the_bridged_triangles(make_period):
         assert ours[name] == pytest.approx(raw[i] / (5 * 4))
 
 
-def test_organization_metrics_describe_each_organization_as_a_receiver(make_period):
+def test_organization_metrics_describe_each_organization_as_a_receiver(
+    make_period: MakePeriod,
+) -> None:
     ties = [
         ReferralTie("a", "b", 6, acknowledged=3, accepted=2, completed=1, overdue=2),
         ReferralTie("c", "b", 4, acknowledged=1, accepted=0, overdue=1),
@@ -139,16 +142,20 @@ def test_organization_metrics_report_partners_gained_and_lost_against_the_previo
     assert (rows["d"].partners_gained, rows["d"].partners_lost) == (1, 0)
 
 
-def test_organization_metrics_without_a_previous_period_leave_partner_changes_unknown(make_period):
+def test_organization_metrics_without_a_previous_period_leave_partner_changes_unknown(
+    make_period: MakePeriod,
+) -> None:
     (row, _) = organization_metrics(make_period([("a", "b")]))
     assert (row.partners_gained, row.partners_lost) == (None, None)
 
 
-def test_organization_metrics_of_an_empty_period_are_empty(make_period):
+def test_organization_metrics_of_an_empty_period_are_empty(make_period: MakePeriod) -> None:
     assert organization_metrics(make_period([], [])) == ()
 
 
-def test_organization_metrics_of_a_single_organization_are_zero_or_undefined(make_period):
+def test_organization_metrics_of_a_single_organization_are_zero_or_undefined(
+    make_period: MakePeriod,
+) -> None:
     (row,) = organization_metrics(make_period([], ["solo"]))
     assert (row.in_degree, row.out_strength, row.betweenness, row.overdue) == (0, 0, 0.0, 0)
     assert (row.constraint, row.effective_size, row.acknowledgement_rate) == (None, None, None)

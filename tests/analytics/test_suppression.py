@@ -23,7 +23,7 @@ def test_a_count_under_five_but_not_zero_is_suppressed(value, expected):
     assert suppressed(value) == expected
 
 
-def test_suppression_reaches_nested_counts_and_leaves_other_values_alone():
+def test_suppression_reaches_nested_counts_and_leaves_other_values_alone() -> None:
     row = {
         "org_id": "a",
         "sent": 12,
@@ -43,7 +43,7 @@ def test_suppression_reaches_nested_counts_and_leaves_other_values_alone():
     assert row["declined"] == {"NO_CAPACITY": 2, "OTHER": 0}  # input untouched
 
 
-def test_a_rate_computed_from_a_suppressed_count_is_suppressed_too():
+def test_a_rate_computed_from_a_suppressed_count_is_suppressed_too() -> None:
     rows = [
         {"sent": 10, "acknowledged": 2, "rate": 0.2},  # numerator small: rate would reveal 2
         {"sent": 10, "acknowledged": 6, "rate": 0.6},
@@ -53,12 +53,12 @@ def test_a_rate_computed_from_a_suppressed_count_is_suppressed_too():
     assert [r["rate"] for r in cleaned] == [None, 0.6, 0.0]
 
 
-def test_a_rate_over_a_mapping_with_a_suppressed_entry_is_suppressed():
+def test_a_rate_over_a_mapping_with_a_suppressed_entry_is_suppressed() -> None:
     rows = [{"declined": {"NO_CAPACITY": 3}, "gap_share": 0.3}]
     assert suppress_small_cells(rows, derived={"gap_share": ("declined",)})[0]["gap_share"] is None
 
 
-def test_exempt_columns_and_a_threshold_of_one_publish_everything():
+def test_exempt_columns_and_a_threshold_of_one_publish_everything() -> None:
     rows = [{"year": 3, "organizations": 2, "sent": 2}]
     assert suppress_small_cells(rows, exempt=("year", "organizations")) == [
         {"year": 3, "organizations": 2, "sent": None}
@@ -66,7 +66,7 @@ def test_exempt_columns_and_a_threshold_of_one_publish_everything():
     assert suppress_small_cells(rows, threshold=1) == rows
 
 
-def test_dataclass_rows_are_suppressed_field_by_field():
+def test_dataclass_rows_are_suppressed_field_by_field() -> None:
     @dataclass(frozen=True)
     class Row:
         place_id: str
@@ -78,6 +78,6 @@ def test_dataclass_rows_are_suppressed_field_by_field():
     ]
 
 
-def test_rows_that_are_neither_mappings_nor_dataclasses_are_refused():
+def test_rows_that_are_neither_mappings_nor_dataclasses_are_refused() -> None:
     with pytest.raises(TypeError, match="mapping or dataclass"):
         suppress_small_cells([("a", 1)])
