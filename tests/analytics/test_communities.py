@@ -78,7 +78,7 @@ def test_nmi_matches_the_contingency_table_worked_by_hand() -> None:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_nmi_agrees_with_igraph_on_random_labellings(seed):
+def test_nmi_agrees_with_igraph_on_random_labellings(seed: int) -> None:
     rng = random.Random(seed)
     nodes = [f"o{i}" for i in range(30)]
     first = [rng.randrange(4) for _ in nodes]
@@ -111,7 +111,9 @@ def test_nmi_agrees_with_igraph_on_random_labellings(seed):
         pytest.param({}, {}, None, id="empty"),
     ],
 )
-def test_nmi_edge_cases_follow_the_documented_conventions(first, second, expected):
+def test_nmi_edge_cases_follow_the_documented_conventions(
+    first: dict[str, int], second: dict[str, int], expected: float | None
+) -> None:
     assert normalized_mutual_information(first, second) == expected
 
 

@@ -31,7 +31,12 @@ FEB = {"start": date(2025, 2, 1), "end": date(2025, 2, 28)}
         pytest.param([], [("a", "b")], TieDynamics(1, 0, 0, 0.0), id="first-ties"),
     ],
 )
-def test_tie_dynamics_count_new_dissolved_and_persisting_ties(make_period, before, after, expected):
+def test_tie_dynamics_count_new_dissolved_and_persisting_ties(
+    make_period: MakePeriod,
+    before: list[tuple[str, str]],
+    after: list[tuple[str, str]],
+    expected: TieDynamics,
+) -> None:
     nodes = ["a", "b", "c"]
     assert tie_dynamics(make_period(before, nodes), make_period(after, nodes, **FEB)) == expected
 

@@ -14,6 +14,6 @@ MODULES = sorted(info.name for info in pkgutil.iter_modules(analytics.__path__, 
 
 
 @pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples_hold(name):
+def test_docstring_examples_hold(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -18,7 +20,7 @@ from analytics.export import (
     write_gexf,
     write_graphml,
 )
-from analytics.model import ReferralTie
+from analytics.model import PeriodAggregate, ReferralTie
 from analytics.organizations import organization_metrics
 from tests.analytics.conftest import MakePeriod
 
@@ -38,11 +40,11 @@ TIES = [
 
 
 @pytest.fixture(scope="module")
-def period(make_period: MakePeriod) -> None:
+def period(make_period: MakePeriod) -> PeriodAggregate:
     return make_period(TIES, ["a", "b", "c", "d"], territories={"a": "t1"})
 
 
-def test_edge_list_rows_carry_the_period_and_suppress_small_cells(period):
+def test_edge_list_rows_carry_the_period_and_suppress_small_cells(period: PeriodAggregate) -> None:
     rows = edge_list_rows([period])
     assert rows[0]["period"] == "2025-01-01/2025-01-31"
     assert (rows[0]["sent"], rows[0]["declined_NO_CAPACITY"], rows[0]["median_hours_to_ack"]) == (
@@ -60,7 +62,7 @@ def test_edge_list_rows_carry_the_period_and_suppress_small_cells(period):
     assert set(rows[0]) == set(rows[1])
 
 
-def test_edge_list_rows_can_be_published_whole_for_internal_use(period):
+def test_edge_list_rows_can_be_published_whole_for_internal_use(period: PeriodAggregate) -> None:
     assert edge_list_rows([period], threshold=0)[1]["sent"] == 3
 
 
@@ -72,8 +74,11 @@ def test_edge_list_rows_can_be_published_whole_for_internal_use(period):
     ],
 )
 def test_graph_files_hold_only_de_identified_attributes_and_published_counts(
-    period, tmp_path, write, read
-):
+    period: PeriodAggregate,
+    tmp_path: Path,
+    write: Callable[[nx.DiGraph[str], Path], None],
+    read: Callable[[Path], nx.DiGraph[str]],
+) -> None:
     path = tmp_path / "period.graph"
     write(period, path)
     graph = read(path)
@@ -87,7 +92,7 @@ def test_graph_files_hold_only_de_identified_attributes_and_published_counts(
     assert "declined_NO_CAPACITY" not in graph.edges["a", "b"]
 
 
-def test_research_graph_adds_names_only_on_request(period):
+def test_research_graph_adds_names_only_on_request(period: PeriodAggregate) -> None:
     assert research_graph(period, include_names=True).nodes["a"]["name"] == "Organization a"
     assert "name" not in research_graph(period).nodes["a"]
 
@@ -103,7 +108,9 @@ def test_network_metrics_rows_flatten_one_row_per_period(make_period: MakePeriod
     assert (rows[0]["reciprocity"], rows[1]["reciprocity"]) == (0.0, 1.0)
 
 
-def test_organization_rows_hide_rates_that_would_reveal_a_small_count(period):
+def test_organization_rows_hide_rates_that_would_reveal_a_small_count(
+    period: PeriodAggregate,
+) -> None:
     rows = {r["org_id"]: r for r in organization_metrics_rows(period, organization_metrics(period))}
     b = rows["b"]  # received 12: 9 acknowledged, 7 accepted, 6 completed
     assert (b["in_strength"], b["acknowledgement_rate"], b["completion_rate"]) == (
@@ -117,7 +124,7 @@ def test_organization_rows_hide_rates_that_would_reveal_a_small_count(period):
     assert (d["in_strength"], d["acknowledgement_rate"]) == (0, None)
 
 
-def test_write_csv_writes_none_as_an_empty_cell(tmp_path, period):
+def test_write_csv_writes_none_as_an_empty_cell(tmp_path: Path, period: PeriodAggregate) -> None:
     path = tmp_path / "edges.csv"
     rows = edge_list_rows([period])
     write_csv(rows, path)

@@ -25,13 +25,13 @@ from analytics.inequality import gini, referral_load, referral_load_gini
         pytest.param([4, 1, 3, 2], 0.25, id="one-to-four-unsorted"),
     ],
 )
-def test_gini_matches_hand_computed_values(values, expected):
+def test_gini_matches_hand_computed_values(values: list[int], expected: float) -> None:
     assert gini(values) == pytest.approx(expected)
 
 
 @settings(database=None, derandomize=True, max_examples=60)
 @given(st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=12))
-def test_gini_equals_the_mean_absolute_difference_definition(values):
+def test_gini_equals_the_mean_absolute_difference_definition(values: list[int]) -> None:
     n, total = len(values), sum(values)
     pairwise = sum(abs(x - y) for x, y in itertools.product(values, repeat=2))
     expected = pairwise / (2 * n * total) if total else 0.0

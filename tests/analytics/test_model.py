@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ NODES = (OrgNode("a", "A", "COMMUNITY"), OrgNode("b", "B", "HOUSING"))
         pytest.param({"sent": 1, "median_hours_to_ack": -2.0}, "median", id="negative-median"),
     ],
 )
-def test_a_tie_with_impossible_counts_is_rejected(counts, message):
+def test_a_tie_with_impossible_counts_is_rejected(counts: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ReferralTie("a", "b", **counts)
 
@@ -63,7 +64,12 @@ def test_a_tie_with_impossible_counts_is_rejected(counts, message):
         ),
     ],
 )
-def test_a_period_with_inconsistent_rows_is_rejected(ties, partnerships, nodes, message):
+def test_a_period_with_inconsistent_rows_is_rejected(
+    ties: tuple[ReferralTie, ...],
+    partnerships: tuple[Partnership, ...],
+    nodes: tuple[OrgNode, ...],
+    message: str,
+) -> None:
     with pytest.raises(ValueError, match=message):
         PeriodAggregate(*JAN, nodes, ties, partnerships)
 

@@ -55,8 +55,16 @@ CASES = [
     ("ties", "nodes", "dens", "recip", "trans", "comps", "share", "central"), CASES
 )
 def test_network_measures_match_hand_computed_figures(
-    make_period, ties, nodes, dens, recip, trans, comps, share, central
-):
+    make_period: MakePeriod,
+    ties: list[tuple[str, str]],
+    nodes: list[str] | None,
+    dens: float,
+    recip: float,
+    trans: float,
+    comps: int,
+    share: float,
+    central: float,
+) -> None:
     graph = referral_graph(make_period(ties, nodes))
     assert density(graph) == pytest.approx(dens)
     assert reciprocity(graph) == pytest.approx(recip)
@@ -67,7 +75,9 @@ def test_network_measures_match_hand_computed_figures(
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_density_reciprocity_transitivity_and_components_agree_with_igraph(make_period, seed):
+def test_density_reciprocity_transitivity_and_components_agree_with_igraph(
+    make_period: MakePeriod, seed: int
+) -> None:
     rng = random.Random(seed)
     ids = [f"o{i}" for i in range(12)]
     ties = {(u, v) for u in ids for v in ids if u != v and rng.random() < 0.15}

@@ -41,7 +41,13 @@ BRIDGED_TRIANGLES = [*TRIANGLE, ("c", "d"), ("d", "e"), ("e", "f"), ("f", "d")]
         pytest.param([("a", "b")], "b", 1.0, 1.0, id="receiver-only"),
     ],
 )
-def test_brokerage_matches_burt_worked_by_hand(make_period, ties, org, constraint, size):
+def test_brokerage_matches_burt_worked_by_hand(
+    make_period: MakePeriod,
+    ties: list[tuple[str, str]],
+    org: str,
+    constraint: float,
+    size: float,
+) -> None:
     graph = referral_graph(make_period(ties))
     assert burt_constraint(graph)[org] == pytest.approx(constraint)
     assert effective_size(graph)[org] == pytest.approx(size)
@@ -54,7 +60,7 @@ def test_brokerage_of_an_organization_without_ties_is_undefined(make_period: Mak
 
 
 @st.composite
-def weighted_ties(draw):
+def weighted_ties(draw: st.DrawFn) -> tuple[int, list[tuple[tuple[int, int], int]]]:
     n = draw(st.integers(min_value=2, max_value=7))
     pairs = [(u, v) for u in range(n) for v in range(n) if u != v]
     chosen = draw(st.lists(st.sampled_from(pairs), unique=True, max_size=len(pairs)))
@@ -64,7 +70,9 @@ def weighted_ties(draw):
 
 @settings(database=None, derandomize=True, max_examples=80)
 @given(weighted_ties())
-def test_constraint_agrees_with_igraph_on_weighted_directed_ties(make_period, case):
+def test_constraint_agrees_with_igraph_on_weighted_directed_ties(
+    make_period: MakePeriod, case: tuple[int, list[tuple[tuple[int, int], int]]]
+) -> None:
     n, ties = case
     period = make_period(
         [ReferralTie(f"o{u}", f"o{v}", sent=w) for (u, v), w in ties], [f"o{i}" for i in range(n)]
@@ -127,8 +135,8 @@ def test_organization_metrics_describe_each_organization_as_a_receiver(
 
 
 def test_organization_metrics_report_partners_gained_and_lost_against_the_previous_period(
-    make_period,
-):
+    make_period: MakePeriod,
+) -> None:
     before = make_period([("a", "b"), ("a", "c")])
     after = make_period(
         [("a", "b"), ("d", "a")],

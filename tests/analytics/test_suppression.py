@@ -19,7 +19,7 @@ from analytics.suppression import suppress_small_cells, suppressed
         pytest.param(120, 120, id="large"),
     ],
 )
-def test_a_count_under_five_but_not_zero_is_suppressed(value, expected):
+def test_a_count_under_five_but_not_zero_is_suppressed(value: int, expected: int | None) -> None:
     assert suppressed(value) == expected
 
 
