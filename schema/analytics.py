@@ -25,6 +25,12 @@ Who sees what (DESIGN.md §5, rules ``analytics.*`` of :mod:`schema.policy`):
   pseudonymous by default, the same as a research export. Suppression is
   primary only: a suppressed cell may be recovered from a published total
   minus its other parts (see :mod:`analytics.suppression`).
+
+**Researchers** are served by :mod:`schema.analytics_research` under the
+policy of :mod:`analytics.disclosure`: their research project's pseudonyms
+instead of directory ids, complementary suppression so no small count comes
+back by subtraction, whole calendar quarters only, and no organization
+profile read by directory id (it would join the pseudonyms to the directory).
 """
 
 from __future__ import annotations
@@ -36,9 +42,11 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
+from analytics.disclosure import Pseudonyms, check_research_window
 from analytics.evolution import evolution
 from graph import aggregates as g_agg
 from graph.errors import BadUserInput, Forbidden
+from graph.research_projects import research_project_key
 from graph.validation import check_id
 from schema.analytics_mapping import (
     Audience,
@@ -47,6 +55,7 @@ from schema.analytics_mapping import (
     evolution_period,
     profile_periods,
 )
+from schema.analytics_research import research_breakdowns, research_collaboration_periods
 from schema.analytics_types import Breakdowns, Collaboration, CollaborationProfile, Evolution
 from schema.policy import Scope, allowed, denial
 
@@ -70,6 +79,12 @@ async def network_collaboration(
     """``Network.collaboration``: the referral graph of each period with its measures."""
     audience = _network_audience(info, network_id)
     window = g_agg.Window(start, end, period)
+    if not audience.identified:
+        names = await _research_names(info, window)
+        before, slices = await _with_previous(info, [network_id], window)
+        periods = await asyncio.to_thread(research_collaboration_periods, before, slices, names)
+        return Collaboration(start=start, end=end, period=period, deidentified=True,
+                             periods=periods)  # fmt: skip
     before, slices = await _with_previous(info, [network_id], window)
     periods = await asyncio.to_thread(collaboration_periods, before, slices, audience)
     return Collaboration(start=start, end=end, period=period, deidentified=not audience.identified,
@@ -95,9 +110,15 @@ async def network_breakdowns(info: Info, network_id: str, start: date, end: date
     window = g_agg.Window(start, end)
     db, now = info.context.db, info.context.clock()
     ids = [network_id]
+    names = None if audience.identified else await _research_names(info, window)
     (whole,) = await g_agg.collaboration(db, ids, window, now=now)
     (cells,) = await g_agg.need_funnel(db, ids, window)
     (places,) = await g_agg.place_outcomes(db, ids, window)
+    if names is not None:
+        cover = await g_agg.coverage(db, ids, min(end, now.date()))
+        return await asyncio.to_thread(
+            research_breakdowns, whole.aggregate, cells, cover, places, names
+        )
     (overrides,) = await g_agg.availability_overrides(db, ids, window)
     coverage = await g_agg.coverage(db, ids, min(end, now.date()))
     return await asyncio.to_thread(
@@ -163,11 +184,22 @@ def _profile_audience(info: Info, organization_id: str, networks: Sequence[str])
         scope = Scope.of([organization_id], tuple(networks))
         raise Forbidden(
             denial(caller, "analytics.organization", scope)
-            + " Without networkId the profile spans all its networks; coordinators and "
-            "researchers of one of them: pass networkId.",
+            + " Researchers read pseudonymous figures in network(id) { collaboration }; "
+            "coordinators of one of its networks: pass networkId.",
             operation="analytics.organization",
         )
     return Audience(identified=all(allowed(caller, "referral.list", s) for s in scopes))
+
+
+async def _research_names(info: Info, window: g_agg.Window) -> Pseudonyms:
+    """The caller's research project pseudonyms, once the window is whole quarters."""
+    problem = check_research_window(
+        window.start, window.end, window.period.value if window.period else None
+    )
+    if problem is not None:
+        raise BadUserInput(problem, field="from")
+    _, key = await research_project_key(info.context.db, info.context.caller.user_id)
+    return Pseudonyms(key)
 
 
 async def _with_previous(

@@ -75,9 +75,8 @@ RULES: dict[str, frozenset[str]] = {
     "referral.subscribe": frozenset({"ORG_STAFF@org"}),
     # analytics (researchers: aggregates only, cells under 5 suppressed)
     "analytics.network": frozenset({"COORDINATOR@network", "RESEARCHER@network"}),
-    "analytics.organization": frozenset(
-        {"ORG_STAFF@org", "COORDINATOR@network", "RESEARCHER@network"}
-    ),
+    # not researchers: a profile read by directory id would join their pseudonyms to names
+    "analytics.organization": frozenset({"ORG_STAFF@org", "COORDINATOR@network"}),
     "analytics.researchExport": frozenset({"COORDINATOR@network", "RESEARCHER@network"}),
     # audit trail
     "audit.read": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),

@@ -51,6 +51,11 @@ def add_commands(sub: Any, with_db: WithDb) -> None:
     # ``format`` is the dest of export's own sub-commands (``export hsds|research``).
     research.add_argument("--format", dest="export_format", choices=FORMATS, required=True)
     research.add_argument("--out", type=Path, required=True, help="folder to write")
+    research.add_argument(
+        "--researcher",
+        help="e-mail of the researcher: use their research project's pseudonyms "
+        "(default: a fresh key for this export only)",
+    )
     research.set_defaults(func=lambda settings, args: run_research_export(settings, args, with_db))
 
 
@@ -70,7 +75,12 @@ def run_report(settings: Settings, args: argparse.Namespace, with_db: WithDb) ->
 def run_research_export(settings: Settings, args: argparse.Namespace, with_db: WithDb) -> int:
     window = _window(args)
     now = datetime.now(UTC)
-    data = with_db(settings, lambda db: gather_research(db, args.network, window, now=now))
+    data = with_db(
+        settings,
+        lambda db: gather_research(
+            db, args.network, window, now=now, researcher=getattr(args, "researcher", None)
+        ),
+    )
     files = write_research_export(data, args.out, args.export_format)
     print(f"research export written to {args.out} ({len(data.periods)} periods)")
     for path in files:

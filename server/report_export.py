@@ -6,22 +6,26 @@ window cut into periods:
 - ``graphs/<period start>.graphml`` (or ``.gexf``, or node-link ``.json``):
   one referral graph per period, organizations as nodes (id, kind,
   territory), referral counts on the edges;
-- ``edges``, ``nodes``, ``partnerships``, ``network_metrics``,
+- ``edges``, ``nodes``, ``network_metrics``,
   ``organization_metrics`` and ``funnel_need_territory`` tables (CSV, or
   JSON with ``--format json``), each with a ``period`` column;
 - ``README.md`` describing every file and column.
 
-What leaves: organizations (opaque ids, kind, territory id), counts and
-measures. What never leaves: family references, contact details, comments
-or any free text, organization names, and dates finer than the period (a row
-carries its period ``start/end``, never a referral's time). Referral counts
-from 1 to 4 are suppressed (empty cell, or left off a graph edge), as is any
-rate or median computed from one (:mod:`analytics.suppression`).
+What leaves: organizations (research-project pseudonyms, kind, territory
+id), counts and measures. What never leaves: directory ids, family
+references, contact details, comments or any free text, organization names,
+declared partnerships, and dates finer than the period (a row carries its
+period ``start/end``, never a referral's time). Counts are protected by the
+policy of :mod:`analytics.disclosure`, with the same tables as the API's
+(:mod:`analytics.research_view`): primary and complementary suppression
+(``S`` in CSV, null in JSON, absent from a graph edge and named in its
+``suppressed`` attribute), margins only from published parts, whole quarters.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,23 +34,36 @@ from typing import Any
 
 import networkx as nx
 
+from analytics.disclosure import (
+    SUPPRESSED_MARK,
+    WITHHELD_EDGE_FIELDS,
+    Pseudonyms,
+    check_research_window,
+)
 from analytics.evolution import PeriodMetrics, evolution
 from analytics.export import (
     edge_list_rows,
     network_metrics_rows,
     organization_metrics_rows,
     period_label,
-    research_graph,
     write_csv,
-    write_gexf,
-    write_graphml,
 )
-from analytics.funnel import FUNNEL_RATE_SOURCES, funnel_table
+from analytics.model import PeriodAggregate
 from analytics.organizations import organization_metrics
-from analytics.suppression import SMALL_CELL_THRESHOLD, suppress_small_cells
+from analytics.research_view import (
+    FUNNEL_COUNTS,
+    funnel_record,
+    protect_edge_rows,
+    protect_funnel_rows,
+    protect_organization_rows,
+)
+from analytics.suppression import SMALL_CELL_THRESHOLD
 from graph import aggregates as g_agg
 from graph.db import Database
+from graph.errors import BadUserInput, NotFound
+from graph.identity import user_by_email
 from graph.networks import require_networks
+from graph.research_projects import research_project_key
 
 __all__ = ["FORMATS", "ResearchData", "gather_research", "write_research_export"]
 
@@ -62,17 +79,42 @@ class ResearchData:
     before: g_agg.PeriodSlice
     periods: tuple[g_agg.PeriodSlice, ...]
     cells: tuple[tuple[g_agg.FunnelCell, ...], ...]
+    key: bytes = b""
+    project: str | None = None
 
 
 async def gather_research(
-    db: Database, network_ids: Sequence[str], window: g_agg.Window, *, now: datetime
+    db: Database,
+    network_ids: Sequence[str],
+    window: g_agg.Window,
+    *,
+    now: datetime,
+    researcher: str | None = None,
 ) -> ResearchData:
-    """Aggregates per period (and the period before, for tie dynamics)."""
+    """Aggregates per period (and the period before, for tie dynamics) and the pseudonym key.
+
+    With ``researcher`` (an e-mail), the export uses that researcher's research
+    project key, so its pseudonyms are the ones the API gives them; without,
+    a fresh random key used once, so the export links to nothing else.
+    """
+    problem = check_research_window(
+        window.start, window.end, window.period.value if window.period else None
+    )
+    if problem is not None:
+        raise BadUserInput(problem.replace("period: QUARTER", "--period quarter"), field="period")
     await require_networks(db, network_ids)
     ids = list(network_ids)
+    project: str | None = None
+    if researcher is None:
+        key = secrets.token_bytes(32)
+    else:
+        user = await user_by_email(db, researcher)
+        if user is None:
+            raise NotFound(f"No user with e-mail {researcher}.", field="researcher")
+        project, key = await research_project_key(db, str(user["id"]))
     before, periods = await g_agg.collaboration_with_previous(db, ids, window, now=now)
     cells = await g_agg.need_funnel(db, ids, window)
-    return ResearchData(tuple(ids), window, before, periods, cells)
+    return ResearchData(tuple(ids), window, before, periods, cells, key, project)
 
 
 def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]:
@@ -80,21 +122,25 @@ def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     out.mkdir(parents=True, exist_ok=True)
-    aggregates = [s.aggregate for s in data.periods]
     tables = _tables(data)
     written: list[Path] = []
     if fmt in ("graphml", "gexf", "json"):
         folder = out / "graphs"
         folder.mkdir(exist_ok=True)
-        for aggregate in aggregates:
+        names = Pseudonyms(data.key)
+        for slice_ in data.periods:
+            aggregate = slice_.aggregate
+            label = period_label(aggregate)
+            edges = [e for e in tables["edges"] if e["period"] == label]
+            graph = research_graph(aggregate, edges, names)
             path = folder / f"{aggregate.start.isoformat()}.{fmt}"
             if fmt == "graphml":
-                write_graphml(aggregate, path)
+                nx.write_graphml(graph, path)
             elif fmt == "gexf":
-                write_gexf(aggregate, path)
+                nx.write_gexf(graph, path)
             else:
-                graph = nx.node_link_data(research_graph(aggregate), edges="edges")
-                path.write_text(json.dumps(graph, indent=1, default=str), encoding="utf-8")
+                linked = nx.node_link_data(graph, edges="edges")
+                path.write_text(json.dumps(linked, indent=1, default=str), encoding="utf-8")
             written.append(path)
     for name, rows in tables.items():
         if fmt == "json":
@@ -102,7 +148,7 @@ def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]
             path.write_text(json.dumps(rows, indent=1, default=str), encoding="utf-8")
         else:
             path = out / f"{name}.csv"
-            write_csv(rows, path)
+            write_csv(_marked(rows, _COUNT_COLUMNS.get(name, ())), path)
         written.append(path)
     readme = out / "README.md"
     readme.write_text(_readme(data, fmt, tables), encoding="utf-8")
@@ -110,36 +156,100 @@ def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]
     return written
 
 
+_EDGE_COUNTS = ("sent", "acknowledged", "accepted", "contacted", "completed", "declined",
+                "redirected", "expired")  # fmt: skip
+_COUNT_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "edges": _EDGE_COUNTS,
+    "organization_metrics": ("in_strength", "out_strength", "acknowledged", "accepted",
+                             "completed"),
+    "funnel_need_territory": FUNNEL_COUNTS,
+}  # fmt: skip
+
+
+def _marked(rows: Sequence[Mapping[str, Any]], counts: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows with a suppressed count written as ``S`` (an empty cell is "not applicable")."""
+    marked = []
+    for row in rows:
+        out = dict(row)
+        for column, value in row.items():
+            if value is None and (column in counts or column.startswith("declined_")):
+                out[column] = SUPPRESSED_MARK
+        marked.append(out)
+    return marked
+
+
+def research_graph(
+    aggregate: PeriodAggregate, edges: Sequence[Mapping[str, Any]], names: Pseudonyms
+) -> nx.DiGraph:
+    """A period's graph from protected edge rows: pseudonyms, published counts, zeros kept.
+
+    A suppressed count is absent from the edge and named in its ``suppressed``
+    attribute (``;``-separated, empty when none). There is no ``weight``:
+    readers would take a missing one as 1.0 or NaN; use ``sent``.
+    """
+    graph = nx.DiGraph(
+        period=period_label(aggregate),
+        start=aggregate.start.isoformat(),
+        end=aggregate.end.isoformat(),
+    )
+    for node in sorted(aggregate.nodes, key=lambda n: names(n.id)):
+        graph.add_node(names(node.id), kind=node.kind, territory_id=node.territory_id or "")
+    for row in edges:
+        counts = {k: v for k, v in row.items() if k in _EDGE_COUNTS or k.startswith("declined_")}
+        attributes: dict[str, Any] = {k: v for k, v in counts.items() if v is not None}
+        attributes["suppressed"] = ";".join(k for k, v in counts.items() if v is None)
+        if row.get("median_hours_to_ack") is not None:
+            attributes["median_hours_to_ack"] = row["median_hours_to_ack"]
+        graph.add_edge(row["source"], row["target"], **attributes)
+    return graph
+
+
 def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
+    names = Pseudonyms(data.key)
     aggregates = [s.aggregate for s in data.periods]
     metrics: Sequence[PeriodMetrics] = evolution([data.before.aggregate, *aggregates])[1:]
     organizations: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
     prior = data.before.aggregate
     for slice_ in data.periods:
-        rows = organization_metrics(slice_.aggregate, prior, ack_hours=slice_.ack_hours)
-        organizations += organization_metrics_rows(slice_.aggregate, rows)
-        prior = slice_.aggregate
+        aggregate = slice_.aggregate
+        period_edges = protect_edge_rows(edge_list_rows([aggregate], threshold=0))
+        raw = organization_metrics(aggregate, prior, ack_hours=slice_.ack_hours)
+        rows = protect_organization_rows(
+            organization_metrics_rows(aggregate, raw, threshold=0), period_edges
+        )
+        organizations += [
+            {k: (names(v) if k == "org_id" else v) for k, v in r.items() if k != "overdue"}
+            for r in rows
+        ]
+        edges += [
+            {k: (names(v) if k in ("source", "target") else v) for k, v in e.items()
+             if k not in WITHHELD_EDGE_FIELDS}
+            for e in period_edges
+        ]  # fmt: skip
+        prior = aggregate
     funnel: list[dict[str, Any]] = []
     for aggregate, cells in zip(aggregates, data.cells, strict=True):
-        table = funnel_table(
-            g_agg.funnel_by_need_and_territory(cells), ["need_code", "territory_id"]
+        records = protect_funnel_rows(
+            funnel_record(r, ("need_code", "territory_id"))
+            for r in g_agg.funnel_by_need_and_territory(cells)
         )
-        funnel += [{"period": period_label(aggregate), **row} for row in table]
+        funnel += [{"period": period_label(aggregate), **row} for row in records]
     return {
-        "edges": edge_list_rows(aggregates),
+        "edges": edges,
         "nodes": [
-            {"period": period_label(a), "id": n.id, "kind": n.kind, "territory_id": n.territory_id}
+            {
+                "period": period_label(a),
+                "id": names(n.id),
+                "kind": n.kind,
+                "territory_id": n.territory_id,
+            }
             for a in aggregates
-            for n in a.nodes
-        ],
-        "partnerships": [
-            {"period": period_label(a), "source": p.source, "target": p.target, "kind": p.kind}
-            for a in aggregates
-            for p in a.partnerships
+            for n in sorted(a.nodes, key=lambda n: names(n.id))
         ],
         "network_metrics": network_metrics_rows(metrics),
         "organization_metrics": organizations,
-        "funnel_need_territory": suppress_small_cells(funnel, derived=FUNNEL_RATE_SOURCES),
+        "funnel_need_territory": funnel,
     }
 
 
@@ -148,37 +258,29 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
 COLUMNS: Mapping[str, Mapping[str, str]] = {
     "edges": {
         "period": "ISO 8601 interval `start/end` of the period (both days included).",
-        "source": "Id of the organization that sent the referrals (opaque UUID).",
-        "target": "Id of the organization that received them.",
+        "source": "Pseudonym of the organization that sent the referrals (`o-` + 16 hex "
+        "digits, keyed by the research project; never the directory id).",
+        "target": "Pseudonym of the organization that received them.",
         "sent": "Referrals sent in the period from source to target.",
         "acknowledged": "Of those, referrals ever acknowledged by the target.",
         "accepted": "… ever accepted.",
         "contacted": "… in which the family was ever contacted.",
         "completed": "… ever completed.",
-        "no_show": "… that ended with the family not showing up.",
         "declined": "… declined, all reasons.",
         "declined_<REASON>": "… declined for that reason (NO_CAPACITY, NOT_ELIGIBLE, "
         "OUT_OF_TERRITORY, SERVICE_NOT_ADAPTED, FAMILY_UNREACHABLE, FAMILY_DECLINED, DUPLICATE, "
         "OTHER).",
         "redirected": "… redirected by the target to a third organization.",
         "expired": "… expired, never acknowledged.",
-        "cancelled": "… cancelled by the sender.",
-        "overdue": "… still waiting for acknowledgement at their deadline (72 h by default).",
         "median_hours_to_ack": "Median hours from sending to acknowledgement (acknowledged only); "
-        "empty when `sent` or `acknowledged` is suppressed.",
+        "empty when `acknowledged` is suppressed.",
     },
     "nodes": {
         "period": "The period (as in edges).",
-        "id": "Organization id: a member of the network at some time in the period.",
+        "id": "Organization pseudonym: a member of the network at some time in the period.",
         "kind": "Organization kind (COMMUNITY, HEALTH_SOCIAL_SERVICES, SCHOOL, CHILDCARE, "
         "FOOD_SECURITY, HOUSING, EMPLOYMENT, MUNICIPAL, OTHER).",
         "territory_id": "Id of the organization's own territory; empty when it has none.",
-    },
-    "partnerships": {
-        "period": "The period.",
-        "source": "Organization that declared the partnership.",
-        "target": "Its partner.",
-        "kind": "AGREEMENT, JOINT_ACTIVITY, SHARED_STAFF, CO_LOCATION or TABLE.",
     },
     "network_metrics": {
         "period": "The period.",
@@ -203,11 +305,12 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
     },
     "organization_metrics": {
         "period": "The period.",
-        "org_id": "Organization id.",
+        "org_id": "Organization pseudonym.",
         "in_degree": "Organizations it received referrals from.",
         "out_degree": "Organizations it sent referrals to.",
-        "in_strength": "Referrals received.",
-        "out_strength": "Referrals sent.",
+        "in_strength": "Referrals received: the sum of its incoming edges' `sent`, published "
+        "only when every one of them is.",
+        "out_strength": "Referrals sent (likewise over its outgoing edges).",
         "betweenness": "Normalized betweenness on directed, unweighted ties.",
         "constraint": "Burt's constraint on weighted undirected ties; empty without ties.",
         "effective_size": "Burt's effective size; empty without ties.",
@@ -217,7 +320,6 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
         "acceptance_rate": "accepted / in_strength.",
         "completion_rate": "completed / accepted.",
         "median_hours_to_ack": "Median hours to acknowledge over all referrals it received.",
-        "overdue": "Referrals it received still unacknowledged at their deadline.",
         "acknowledged": "Referrals it received and acknowledged.",
         "accepted": "Referrals it received and accepted.",
         "completed": "Referrals it received and completed.",
@@ -241,6 +343,27 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
 }
 
 
+_REPRODUCIBLE = {
+    "network_metrics": ("organizations", "ties", "density", "reciprocity", "transitivity",
+                        "components", "largest_component_share", "degree_centralization"),
+    "organization_metrics": ("in_degree", "out_degree", "betweenness", "acknowledgement_rate",
+                             "acceptance_rate", "completion_rate"),
+}  # fmt: skip
+_PRECOMPUTED = {
+    "network_metrics": ("referral_load_gini", "communities", "modularity", "community_nmi"),
+    "organization_metrics": ("constraint", "effective_size", "median_hours_to_ack"),
+    "edges": ("median_hours_to_ack",),
+}
+_FIGURE_KIND: dict[tuple[str, str], str] = {
+    **{(t, c): "reproducible" for t, cs in _REPRODUCIBLE.items() for c in cs},
+    **{(t, c): "precomputed" for t, cs in _PRECOMPUTED.items() for c in cs},
+    **{("network_metrics", c): "reproducible (precomputed in the first period)"
+       for c in ("new_ties", "dissolved_ties", "persisting_ties", "jaccard")},
+    **{("organization_metrics", c): "reproducible (precomputed in the first period)"
+       for c in ("partners_gained", "partners_lost")},
+}  # fmt: skip
+
+
 def _readme(data: ResearchData, fmt: str, tables: Mapping[str, list[dict[str, Any]]]) -> str:
     w = data.window
     period = w.period.value.lower() if w.period else "whole window"
@@ -252,15 +375,59 @@ def _readme(data: ResearchData, fmt: str, tables: Mapping[str, list[dict[str, An
         f"{w.end.isoformat()} (both included), one {period} per period (calendar periods in UTC, "
         "the first and last clipped to the window).",
         "",
-        "## De-identification",
+        "## Disclosure control",
         "",
-        "- Organizations appear by opaque id, kind and territory id; no name.",
+        "The policy of `analytics/disclosure.py`, the same as the researcher API's:",
+        "",
+        "- Organizations appear by a pseudonym of this research project (`o-` + 16 hex digits "
+        "of HMAC-SHA256 with the project's secret key), never by directory id; the key is not "
+        "in the export. Kind and territory id only; no name, no declared partnership.",
         "- No family reference, contact detail, comment or other free text.",
-        "- No date finer than the period: every row carries its period `start/end`.",
-        f"- Referral counts from 1 to {SMALL_CELL_THRESHOLD - 1} are suppressed (empty cell; left "
-        "off the graph edge), and so is every rate or median computed from a suppressed count. "
-        "Zero is published. Counts of organizations and ties are not suppressed.",
-        "- Suppression is primary only: do not publish a total with all but one of its parts.",
+        "- No date finer than the period (whole calendar quarters): every row carries its "
+        "period `start/end`.",
+        f"- **Suppressed** counts are written `{SUPPRESSED_MARK}` in CSV, `null` in JSON, and "
+        "are absent from a graph edge and named in its `suppressed` attribute. **Zero** is "
+        "written 0 everywhere. An empty CSV cell means *not applicable* (no denominator, no "
+        "territory, first period).",
+        f"- Primary rule: a count from 1 to {SMALL_CELL_THRESHOLD - 1} is suppressed.",
+        "- Complementary rule: the counts of a row are nested sets (sent ⊃ acknowledged ⊃ "
+        "accepted ⊃ contacted ⊃ completed; acknowledged ⊃ declined ⊃ each reason; acknowledged "
+        "⊃ redirected; sent ⊃ expired); every difference you can compute (a set minus its "
+        f"published subsets) is 0 or at least {SMALL_CELL_THRESHOLD}, because the smallest "
+        "published subset is suppressed too until it is. No-show, cancelled and overdue counts, "
+        "which overlap those sets, are left out.",
+        "- Margins: an organization's `in_strength`, `out_strength`, `acknowledged`, `accepted` "
+        "and `completed` are published only when every edge they sum is; network totals are "
+        "not published. So no suppressed cell comes back by subtraction.",
+        "- Rates are published only when both their counts are.",
+        "",
+        "## Reproducibility",
+        "",
+        "Each figure is marked in the tables below: **count** (a published count), "
+        "**reproducible** (recomputed exactly from `nodes` and `edges` by the script below) or "
+        "**precomputed** (computed on the full, unsuppressed data, published as is: weighted "
+        "measures and the first period's change, which compares with the period before the "
+        "export).",
+        "",
+        "```python",
+        "import csv, networkx as nx",
+        "def table(name):",
+        "    with open(f'{name}.csv', encoding='utf-8') as f:",
+        "        return list(csv.DictReader(f))",
+        "nodes, edges = table('nodes'), table('edges')",
+        "for period in sorted({n['period'] for n in nodes}):",
+        "    g = nx.DiGraph()",
+        "    g.add_nodes_from(n['id'] for n in nodes if n['period'] == period)",
+        "    g.add_edges_from((e['source'], e['target']) for e in edges if e['period'] == period)",
+        "    u = g.to_undirected()",
+        "    n, degrees = len(u), [d for _, d in u.degree()]",
+        "    top = max(degrees, default=0)",
+        "    central = sum(top - d for d in degrees) / ((n - 1) * (n - 2)) if n > 2 else 0",
+        "    print(period, g.number_of_edges(), nx.density(g), nx.overall_reciprocity(g)",
+        "          if g.number_of_edges() else 0.0, nx.transitivity(u),",
+        "          nx.number_weakly_connected_components(g), central,",
+        "          nx.betweenness_centrality(g, normalized=True))",
+        "```",
         "",
         "## Counting rules",
         "",
@@ -273,14 +440,15 @@ def _readme(data: ResearchData, fmt: str, tables: Mapping[str, list[dict[str, An
     ]
     if fmt != "csv":
         lines += [
-            f"- `graphs/<period start>.{fmt}`: the period's referral graph. Nodes: `kind`, "
-            "`territory_id`. Edges (source → target): the columns of `edges` below other than "
-            "`period`, `source`, `target`, plus `weight` = `sent`; a suppressed count is absent.",
+            f"- `graphs/<period start>.{fmt}`: the period's referral graph; graph attributes "
+            "`period`, `start`, `end`. Nodes (pseudonyms): `kind`, `territory_id`. Edges "
+            "(source → target): the counts of `edges` below, a suppressed one absent and named in "
+            "`suppressed`; no `weight` (use `sent`).",
         ]
     for name in tables:
         lines.append(f"- `{name}.{ext}`")
     for name, rows in tables.items():
-        lines += ["", f"## `{name}.{ext}`", "", "| column | meaning |", "|---|---|"]
+        lines += ["", f"## `{name}.{ext}`", "", "| column | figure | meaning |", "|---|---|---|"]
         described = COLUMNS[name]
         present = list(dict.fromkeys(k for row in rows for k in row)) or [
             c for c in described if c != "declined_<REASON>"
@@ -292,5 +460,12 @@ def _readme(data: ResearchData, fmt: str, tables: Mapping[str, list[dict[str, An
                 "declined_<REASON>",
             )
         for column in shown:
-            lines.append(f"| `{column}` | {described.get(column, '')} |")
+            kind = _FIGURE_KIND.get(
+                (name, column),
+                "count"
+                if name in _COUNT_COLUMNS
+                and (column in _COUNT_COLUMNS[name] or column == "declined_<REASON>")
+                else "",
+            )
+            lines.append(f"| `{column}` | {kind} | {described.get(column, '')} |")
     return "\n".join(lines) + "\n"

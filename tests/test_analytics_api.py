@@ -16,12 +16,14 @@ from typing import Any
 import httpx
 import pytest
 
+from analytics.disclosure import Pseudonyms
 from graph import identity, networks, organizations
 from graph import referrals as g_ref
 from graph.db import Database
 from graph.lifecycle import Action
 from graph.organizations import OrganizationInput
 from graph.referrals import ReferralInput
+from graph.research_projects import research_project_key
 from tests.conftest import Api, unique
 
 COLLABORATION = """
@@ -79,6 +81,10 @@ query($id: ID!, $from: Date!, $to: Date!, $network: ID) {
 }
 """
 JANUARY_TO_FEBRUARY = {"from": "2025-01-01", "to": "2025-02-28"}
+FIRST_QUARTER = {"from": "2025-01-01", "to": "2025-03-31"}
+QUARTERLY_COLLABORATION = COLLABORATION.replace(
+    "collaboration(from: $from, to: $to)", "collaboration(from: $from, to: $to, period: QUARTER)"
+).replace("periods {", "periods { partnerships { source }", 1)
 
 
 @dataclass
@@ -207,32 +213,59 @@ async def test_a_coordinator_sees_names_and_exact_counts(
     assert february["metrics"]["referrals"] == 0
 
 
-async def test_a_researcher_gets_no_names_and_small_counts_suppressed(
-    client: httpx.AsyncClient, setting: Setting
+async def _pseudonyms(client: httpx.AsyncClient, setting: Setting, db: Database) -> Pseudonyms:
+    """The researcher's project pseudonyms, from the key kept in Neo4j (never sent)."""
+    me = await setting.api(client, "researcher").data("{ me { user { id } } }")
+    _, key = await research_project_key(db, me["me"]["user"]["id"])
+    return Pseudonyms(key)
+
+
+async def test_a_researcher_gets_pseudonyms_and_no_count_that_subtraction_reveals(
+    client: httpx.AsyncClient, setting: Setting, db: Database
 ) -> None:
     data = await setting.api(client, "researcher").data(
-        COLLABORATION, {"id": setting.network, **JANUARY_TO_FEBRUARY}
+        QUARTERLY_COLLABORATION, {"id": setting.network, **FIRST_QUARTER}
     )
     collaboration = data["network"]["collaboration"]
     assert collaboration["deidentified"] is True
-    january = collaboration["periods"][0]
-    assert january["metrics"]["referrals"] == 8  # 8 ≥ 5: published
-    assert january["metrics"]["ties"] == 2  # organizations and ties are never suppressed
-    edges = {(e["source"], e["target"]): e for e in january["edges"]}
-    ab, bc = edges[setting.a, setting.b], edges[setting.b, setting.c]
-    assert (ab["sent"], ab["acknowledged"], ab["accepted"]) == (6, 6, 5)
+    (quarter,) = collaboration["periods"]
+    names = await _pseudonyms(client, setting, db)
+    a, b, c = names(setting.a), names(setting.b), names(setting.c)
+    ids = {n["id"] for n in quarter["nodes"]} | {e["source"] for e in quarter["edges"]}
+    assert ids == {a, b, c}  # pseudonyms only: no directory id
+    assert quarter["partnerships"] == []
+    # 8 = 6 + 2 would give B→C's 2 back: the total is withheld.
+    assert quarter["metrics"]["referrals"] is None
+    assert quarter["metrics"]["ties"] == 2  # organizations and ties are never suppressed
+    edges = {(e["source"], e["target"]): e for e in quarter["edges"]}
+    ab, bc = edges[a, b], edges[b, c]
+    # A→B: 6 sent, 6 acknowledged; 5 accepted would give 6 - 5 = 1 decline: suppressed too.
+    assert (ab["sent"], ab["acknowledged"], ab["accepted"]) == (6, 6, None)
     assert (ab["completed"], ab["declined"]) == (None, None)  # 3 and 1
     assert ab["declinedByReason"] == [{"reason": "NO_CAPACITY", "count": None}]
-    assert (bc["sent"], bc["overdue"]) == (None, None)  # 2 and 2
+    assert (bc["sent"], bc["acknowledged"], bc["overdue"]) == (None, 0, None)  # 2, 0, withheld
     assert bc["medianHoursToAcknowledge"] is None
-    nodes = {n["id"]: n for n in january["nodes"]}
+    nodes = {n["id"]: n for n in quarter["nodes"]}
     assert all(n["name"] is None for n in nodes.values())
-    assert nodes[setting.a]["kind"] == "COMMUNITY"
-    assert nodes[setting.b]["inStrength"] == 6
-    assert nodes[setting.b]["acknowledgementRate"] == 1.0
-    # C received 2: the count and the rate computed from it are withheld.
-    assert (nodes[setting.c]["inStrength"], nodes[setting.c]["acknowledgementRate"]) == (None, None)
-    assert nodes[setting.c]["inDegree"] == 1  # a count of organizations, published
+    assert nodes[b]["inStrength"] == 6 and nodes[b]["acknowledgementRate"] == 1.0
+    assert nodes[a]["outStrength"] == 6
+    # B sent only to C (2): its out-strength would be that edge, so withheld with it.
+    assert nodes[b]["outStrength"] is None
+    assert (nodes[c]["inStrength"], nodes[c]["acknowledgementRate"]) == (None, None)
+    assert nodes[c]["inDegree"] == 1  # a count of organizations, published
+
+
+async def test_a_researcher_reads_whole_quarters_only(
+    client: httpx.AsyncClient, setting: Setting
+) -> None:
+    researcher = setting.api(client, "researcher")
+    body = await researcher(COLLABORATION, {"id": setting.network, **JANUARY_TO_FEBRUARY})
+    assert _code(body) == "BAD_USER_INPUT"
+    assert "quarter" in body["errors"][0]["message"]
+    body = await researcher(
+        BREAKDOWNS, {"id": setting.network, "from": "2025-01-01", "to": "2025-06-30"}
+    )
+    assert _code(body) == "BAD_USER_INPUT"
 
 
 async def test_staff_cannot_see_the_network_but_see_their_own_profile(
@@ -257,17 +290,15 @@ async def test_staff_cannot_see_the_network_but_see_their_own_profile(
     assert _code(body) == "FORBIDDEN"
 
 
-async def test_a_researcher_sees_a_profile_with_small_counts_suppressed(
+async def test_a_researcher_cannot_read_a_profile_by_directory_id(
     client: httpx.AsyncClient, setting: Setting
 ) -> None:
-    data = await setting.api(client, "researcher").data(
+    # It would join the pseudonymous graph to the directory (its figures match one node).
+    body = await setting.api(client, "researcher")(
         PROFILE, {"id": setting.b, **JANUARY_TO_FEBRUARY}
     )
-    profile = data["organization"]["collaborationProfile"]
-    assert profile["deidentified"] is True
-    january = profile["periods"][0]
-    assert (january["received"], january["sent"]) == (6, None)  # B sent C 2
-    assert january["acknowledgementRate"] == 1.0
+    assert _code(body) == "FORBIDDEN"
+    assert "pseudonymous" in body["errors"][0]["message"]
 
 
 async def test_the_coordinator_of_another_network_is_forbidden(
@@ -335,17 +366,23 @@ async def test_breakdowns_count_the_funnel_and_open_loops(
 
 
 async def test_breakdowns_for_a_researcher_hide_small_counts_and_names(
-    client: httpx.AsyncClient, setting: Setting
+    client: httpx.AsyncClient, setting: Setting, db: Database
 ) -> None:
     data = await setting.api(client, "researcher").data(
-        BREAKDOWNS, {"id": setting.network, **JANUARY_TO_FEBRUARY}
+        BREAKDOWNS, {"id": setting.network, **FIRST_QUARTER}
     )
     b = data["network"]["breakdowns"]
     assert b["deidentified"] is True
-    assert b["funnel"]["completed"] is None  # 3
-    assert b["funnel"]["completionRate"] is None
-    assert b["funnel"]["acknowledgementRate"] == 0.75
-    assert b["criticalOrganizations"][0]["name"] is None
+    # The grand total is shared by pairs, receivers and territories: withheld.
+    assert b["funnel"]["sent"] is None and b["funnel"]["completionRate"] is None
+    names = await _pseudonyms(client, setting, db)
+    assert {r["receiverId"]: (r["sent"], r["acknowledged"]) for r in b["byReceiver"]} == {
+        names(setting.b): (6, 6), names(setting.c): (None, 0)
+    }  # fmt: skip
+    assert b["openLoops"] == []  # open counts overlap the published sets: withheld
+    (critical,) = b["criticalOrganizations"]
+    assert critical["organizationId"] == names(setting.b)
+    assert critical["name"] is None
 
 
 @pytest.mark.parametrize(

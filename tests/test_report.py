@@ -42,6 +42,7 @@ COMMENT = "Texte libre confidentiel: la famille habite au 12 rue des Érables"
 class Network:
     id: str
     names: dict[str, str]
+    ids: dict[str, str]
 
 
 async def _send(db: Database, sender: str, receiver: str, when: datetime, n: int) -> str:
@@ -112,7 +113,7 @@ async def network(db: Database) -> Network:
             rid = await _send(db, ids[source], ids[target], when, n)
             await _move(db, rid, ids[target], when, *steps)
     names = await organizations.organizations_by_id(db, list(ids.values()))
-    return Network(net["id"], {k: names[i]["name"] for k, i in ids.items()})
+    return Network(net["id"], {k: names[i]["name"] for k, i in ids.items()}, ids)
 
 
 def _cli(settings: Settings, argv: list[str]) -> int:
@@ -136,6 +137,7 @@ def _cli(settings: Settings, argv: list[str]) -> int:
 
 
 WINDOW = ["--from", "2024-01-01", "--to", "2025-12-31"]
+QUARTERS = [f"{y}-{m:02d}-01" for y in (2024, 2025) for m in (1, 4, 7, 10)]
 
 
 def test_the_report_is_a_page_with_readable_figures(
@@ -164,41 +166,62 @@ def test_the_report_is_a_page_with_readable_figures(
     assert FAMILY not in page and COMMENT not in page
 
 
+def _research(settings: Settings, network: Network, out: Path, fmt: str) -> None:
+    argv = ["export", "research", "--network", network.id, *WINDOW, "--period", "quarter",
+            "--format", fmt, "--out", str(out)]  # fmt: skip
+    assert _cli(settings, argv) == 0
+
+
 @pytest.mark.parametrize("fmt", ["graphml", "gexf", "csv", "json"])
 def test_the_research_export_is_deidentified_and_documented(
     settings: Settings, network: Network, tmp_path: Path, fmt: str
 ) -> None:
     out = tmp_path / fmt
-    argv = ["export", "research", "--network", network.id, *WINDOW, "--period", "year",
-            "--format", fmt, "--out", str(out)]  # fmt: skip
-    assert _cli(settings, argv) == 0
+    _research(settings, network, out, fmt)
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     tables = ["edges", "funnel_need_territory", "network_metrics", "nodes",
-              "organization_metrics", "partnerships"]  # fmt: skip
+              "organization_metrics"]  # fmt: skip
     ext = "json" if fmt == "json" else "csv"
-    graphs = [] if fmt == "csv" else [f"graphs/2024-01-01.{fmt}", f"graphs/2025-01-01.{fmt}"]
+    graphs = [] if fmt == "csv" else [f"graphs/{q}.{fmt}" for q in QUARTERS]
     assert files == sorted(["README.md", *graphs, *(f"{t}.{ext}" for t in tables)])
     everything = "\n".join((out / f).read_text(encoding="utf-8") for f in files)
-    for secret in (FAMILY, COMMENT, "514-555-0199", *network.names.values()):
-        assert secret not in everything
+    for secret in (FAMILY, COMMENT, "514-555-0199", *network.names.values(),
+                   *network.ids.values()):  # fmt: skip
+        assert secret not in everything  # no directory id either: pseudonyms only
     # No referral time: the only dates are period bounds.
     assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:", everything)
 
 
-def test_graphml_periods_parse_and_small_cells_are_left_off_the_edges(
+def test_a_research_export_is_refused_for_anything_but_whole_quarters(
     settings: Settings, network: Network, tmp_path: Path
 ) -> None:
+    from graph.errors import BadUserInput
+
     argv = ["export", "research", "--network", network.id, *WINDOW, "--period", "year",
-            "--format", "graphml", "--out", str(tmp_path)]  # fmt: skip
-    assert _cli(settings, argv) == 0
-    g2024 = nx.read_graphml(tmp_path / "graphs" / "2024-01-01.graphml")
-    g2025 = nx.read_graphml(tmp_path / "graphs" / "2025-01-01.graphml")
-    assert g2024.number_of_nodes() == g2025.number_of_nodes() == 4
-    assert g2024.number_of_edges() == 2 and g2025.number_of_edges() == 3
-    weights = sorted(d.get("sent") for _, _, d in g2024.edges(data=True) if "sent" in d)
-    assert weights == [6]  # A→B 6 is published; B→C 3 is suppressed
-    assert all("name" not in d for _, d in g2024.nodes(data=True))
-    assert {d["kind"] for _, d in g2025.nodes(data=True)} == {
+            "--format", "csv", "--out", str(tmp_path)]  # fmt: skip
+    with pytest.raises(BadUserInput, match="--period quarter"):
+        _cli(settings, argv)
+
+
+def test_graphml_periods_parse_with_suppressed_counts_named_and_zeros_kept(
+    settings: Settings, network: Network, tmp_path: Path
+) -> None:
+    _research(settings, network, tmp_path, "graphml")
+    first = nx.read_graphml(tmp_path / "graphs" / "2024-01-01.graphml")
+    spring = nx.read_graphml(tmp_path / "graphs" / "2025-01-01.graphml")
+    assert first.number_of_nodes() == spring.number_of_nodes() == 4
+    assert first.graph["period"] == "2024-01-01/2024-03-31"
+    # Q1 2024: A→B 2 and B→C 2, each acknowledged: all below 5.
+    assert first.number_of_edges() == 2
+    for _, _, d in first.edges(data=True):
+        assert "sent" not in d and "weight" not in d
+        assert "sent" in d["suppressed"].split(";") and d["expired"] == 0
+    # Q1 2025: A→B 2, C→D 2 never acknowledged (0 is kept), A→C 2 declined.
+    assert spring.number_of_edges() == 3
+    zeros = [d for _, _, d in spring.edges(data=True) if d.get("acknowledged") == 0]
+    assert len(zeros) == 1 and "acknowledged" not in zeros[0]["suppressed"]
+    assert all("name" not in d for _, d in spring.nodes(data=True))
+    assert {d["kind"] for _, d in spring.nodes(data=True)} == {
         "COMMUNITY", "FOOD_SECURITY", "HOUSING", "SCHOOL"
     }  # fmt: skip
 
@@ -206,39 +229,42 @@ def test_graphml_periods_parse_and_small_cells_are_left_off_the_edges(
 def test_csv_tables_carry_a_period_column_and_the_readme_describes_every_column(
     settings: Settings, network: Network, tmp_path: Path
 ) -> None:
-    argv = ["export", "research", "--network", network.id, *WINDOW, "--period", "year",
-            "--format", "csv", "--out", str(tmp_path)]  # fmt: skip
-    assert _cli(settings, argv) == 0
+    _research(settings, network, tmp_path, "csv")
     readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    labels = {f"{q}/{e}" for q, e in zip(QUARTERS, ["2024-03-31", "2024-06-30", "2024-09-30",
+              "2024-12-31", "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31"],
+              strict=True)}  # fmt: skip
     for table in tmp_path.glob("*.csv"):
         with table.open(encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
         assert rows, table.name
         columns = list(rows[0])
         assert columns[0] == "period"
-        assert {r["period"] for r in rows} <= {"2024-01-01/2024-12-31", "2025-01-01/2025-12-31"}
+        assert {r["period"] for r in rows} <= labels
         section = readme.split(f"## `{table.name}`")[1].split("\n## ")[0]
         for column in columns:
             documented = "declined_<REASON>" if column.startswith("declined_") else column
             assert f"| `{documented}` |" in section, (table.name, column)
     with (tmp_path / "edges.csv").open(encoding="utf-8") as handle:
         edges = list(csv.DictReader(handle))
-    by_sent = sorted((r["period"][:4], r["sent"], r["acknowledged"]) for r in edges)
-    # 2024: A→B 6/6 and B→C 3/3 (suppressed); 2025: A→B 5/5, C→D 5/0, A→C 2/2 (suppressed).
-    assert by_sent == [("2024", "", ""), ("2024", "6", "6"),
-                       ("2025", "", ""), ("2025", "5", "0"), ("2025", "5", "5")]  # fmt: skip
+    # Every quarter's pair sent 1 or 2: all "S"; C→D's three quarters were never acknowledged.
+    assert len(edges) == 13
+    assert {r["sent"] for r in edges} == {"S"}
+    assert sorted(r["acknowledged"] for r in edges) == ["0"] * 3 + ["S"] * 10
+    assert "overdue" not in edges[0] and "cancelled" not in edges[0]
+    assert "| `gini`" not in readme and "precomputed" in readme
 
 
 def test_a_json_export_holds_node_link_graphs(
     settings: Settings, network: Network, tmp_path: Path
 ) -> None:
-    argv = ["export", "research", "--network", network.id, *WINDOW, "--period", "year",
-            "--format", "json", "--out", str(tmp_path)]  # fmt: skip
-    assert _cli(settings, argv) == 0
+    _research(settings, network, tmp_path, "json")
     data: dict[str, Any] = json.loads((tmp_path / "graphs" / "2025-01-01.json").read_text())
     graph = nx.node_link_graph(data, edges="edges")
     assert graph.number_of_edges() == 3
-    assert graph.graph["period"] == "2025-01-01/2025-12-31"
+    assert graph.graph["period"] == "2025-01-01/2025-03-31"
+    rows = json.loads((tmp_path / "edges.json").read_text())
+    assert {r["sent"] for r in rows} == {None}  # suppressed is null in JSON
 
 
 def test_the_export_command_joins_the_existing_export_parser(settings: Settings) -> None:
