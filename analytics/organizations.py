@@ -203,7 +203,9 @@ def burt_constraint(graph: nx.DiGraph) -> dict[str, float | None]:
     >>> burt_constraint(nx.DiGraph([("hub", "x"), ("hub", "y")]))["hub"]
     0.5
     """
-    values = nx.constraint(undirected_ties(graph), weight="weight")
+    ties = undirected_ties(graph)
+    # Named nodes keep NetworkX on the formula above whether or not SciPy is installed.
+    values = nx.constraint(ties, nodes=list(ties), weight="weight")
     return {node: _defined(value) for node, value in values.items()}
 
 
@@ -239,7 +241,10 @@ def effective_size(graph: nx.DiGraph) -> dict[str, float | None]:
     >>> effective_size(nx.DiGraph([("hub", "x"), ("hub", "y")]))["hub"]
     2.0
     """
-    values = nx.effective_size(undirected_ties(graph), weight="weight")
+    ties = undirected_ties(graph)
+    # Naming the nodes keeps NetworkX on its formula: without them, when SciPy is installed,
+    # it takes a sparse-matrix path that gives other values on weighted graphs.
+    values = nx.effective_size(ties, nodes=list(ties), weight="weight")
     return {node: _defined(value) for node, value in values.items()}
 
 

@@ -167,3 +167,18 @@ def test_organization_metrics_of_a_single_organization_are_zero_or_undefined(
     (row,) = organization_metrics(make_period([], ["solo"]))
     assert (row.in_degree, row.out_strength, row.betweenness, row.overdue) == (0, 0, 0.0, 0)
     assert (row.constraint, row.effective_size, row.acknowledgement_rate) == (None, None, None)
+
+
+def test_effective_size_follows_burt_whether_or_not_scipy_is_installed(
+    make_period: MakePeriod,
+) -> None:
+    # The case: ties a-b 1, a-c 3, b-c 2, a-d 1. For a (partners b, c, d; total 5):
+    # p_ab = 1/5, p_ac = 3/5, p_ad = 1/5; m_bc = 2/2 = 1 (b's strongest tie), m_cb = 2/3,
+    # m_cd = m_dc = m_bd = 0. Redundancy of b: p_ac * m_bc = 3/5; of c: p_ab * m_cb = 2/15;
+    # of d: 0. e_a = (1 - 3/5) + (1 - 2/15) + 1 = 34/15 = 2.2667 (SciPy's path said 2.4).
+    import scipy  # noqa: F401  the optional dependency that changed NetworkX's path
+
+    graph = referral_graph(
+        make_period([("a", "b", 1), ("a", "c", 3), ("b", "c", 2), ("a", "d", 1)])
+    )
+    assert effective_size(graph)["a"] == pytest.approx(34 / 15)
