@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "BadUserInput",
     "Conflict",
+    "DatabaseUnavailable",
     "Forbidden",
     "InvalidTransition",
     "MaillageError",
@@ -72,6 +73,14 @@ class InvalidTransition(MaillageError):
 
 
 class ServiceUnavailable(MaillageError):
-    """A referral to a service that is FULL or CLOSED, without an override."""
+    """What the request needs is not available now: a FULL or CLOSED service (sent to
+    without an override), or the database itself (:class:`DatabaseUnavailable`)."""
 
     code = "SERVICE_UNAVAILABLE"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """Neo4j cannot answer within the bounds (unreachable, busy or timed out); retry later.
+
+    ``reason`` says which: ``DATABASE_UNREACHABLE``, ``BUSY`` or ``TIMEOUT``.
+    """

@@ -171,6 +171,9 @@ def _write_config(server: LocalNeo4j) -> None:
                 f"server.directories.plugins={home / 'plugins'}",
                 f"server.directories.import={home / 'import'}",
                 "db.tx_log.rotation.retention_policy=2 files",
+                # No wait for another transaction's lock lasts forever; the API also bounds
+                # each of its transactions (MAILLAGE_NEO4J_TRANSACTION_TIMEOUT_SECONDS).
+                "db.lock.acquisition.timeout=10s",
                 "",
             ]
         )

@@ -27,6 +27,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from graph import migrations, sweep
 from graph.db import Database, open_database
+from graph.errors import DatabaseUnavailable
 from graph.identity import Principal
 from schema import build_schema
 from schema.context import Context
@@ -78,7 +79,10 @@ class MaillageGraphQL(GraphQL[Context, None]):
         header = params.get("Authorization") or params.get("authorization")
         if not header and params.get("token"):
             header = f"Bearer {params['token']}"
-        principal = await principal_from_header(context.db, str(header) if header else None)
+        try:
+            principal = await principal_from_header(context.db, str(header) if header else None)
+        except DatabaseUnavailable as exc:
+            raise ConnectionRejectionError({"message": exc.message, **exc.extensions}) from exc
         if principal is None:
             raise ConnectionRejectionError({"message": "A valid API token is required."})
         context.principal = principal
@@ -149,6 +153,7 @@ def create_app(
             settings.neo4j_user,
             settings.neo4j_password,
             settings.neo4j_database,
+            timeouts=settings.neo4j_timeouts,
         )
         app.state.db = db
         try:

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from graph import identity
 from graph.db import Database
+from graph.errors import DatabaseUnavailable
 from graph.identity import Principal
 from server.settings import Settings
 
@@ -80,7 +81,18 @@ class BearerAuthMiddleware:
             await self.app(scope, receive, send)
             return
         db: Database = request.app.state.db
-        principal = await self._principal(db, request.headers.get("authorization"))
+        try:
+            principal = await self._principal(db, request.headers.get("authorization"))
+        except DatabaseUnavailable as exc:
+            # No GraphQL body fits before the token is known: a coded 503, fast.
+            log.warning("token lookup failed: database unavailable")
+            unavailable = JSONResponse(
+                {"errors": [{"message": exc.message, "extensions": exc.extensions}]},
+                status_code=503,
+                headers={"Retry-After": "2"},
+            )
+            await unavailable(scope, receive, send)
+            return
         if principal is None:
             missing = not request.headers.get("authorization")
             response = JSONResponse(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -43,6 +44,8 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
             settings.neo4j_user,
             settings.neo4j_password,
             settings.neo4j_database,
+            # Connect fast, but let long batch work (imports, reports) run to its end.
+            timeouts=dataclasses.replace(settings.neo4j_timeouts, transaction=None),
         )
         try:
             # Fail fast with a clear message rather than after a minute of retries.

@@ -23,6 +23,8 @@ from pydantic import BeforeValidator, ConfigDict, ValidationError
 from pydantic.dataclasses import dataclass
 from pydantic.fields import FieldInfo
 
+from graph.db import Timeouts
+
 __all__ = ["DEFAULT_PASSWORD", "ConfigurationError", "Env", "Settings", "project_root"]
 
 DEFAULT_PASSWORD = "maillage-dev-password"
@@ -78,6 +80,14 @@ class Settings:
     # A blank password is an error, not the default.
     neo4j_password: Annotated[str, Env("NEO4J_PASSWORD", keep_blank=True)] = DEFAULT_PASSWORD
     neo4j_database: Annotated[str, Env("NEO4J_DATABASE")] = "neo4j"
+    # Bounded waits on Neo4j for the API: every request fails fast instead of hanging.
+    neo4j_connect_timeout_seconds: Annotated[
+        float, Env("MAILLAGE_NEO4J_CONNECT_TIMEOUT_SECONDS"), Ge(0.1)
+    ] = 2.0
+    neo4j_retry_seconds: Annotated[float, Env("MAILLAGE_NEO4J_RETRY_SECONDS"), Ge(0)] = 2.0
+    neo4j_transaction_timeout_seconds: Annotated[
+        float, Env("MAILLAGE_NEO4J_TRANSACTION_TIMEOUT_SECONDS"), Ge(0.1)
+    ] = 10.0
     neo4j_home: Annotated[Path, Env("MAILLAGE_NEO4J_HOME"), BeforeValidator(_path)] = field(
         default_factory=lambda: project_root() / ".neo4j" / "home"
     )
@@ -142,6 +152,16 @@ class Settings:
     @property
     def development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def neo4j_timeouts(self) -> Timeouts:
+        """The API's bounds on every wait for Neo4j (see :class:`graph.db.Timeouts`)."""
+        return Timeouts(
+            connect=self.neo4j_connect_timeout_seconds,
+            acquire=max(self.neo4j_connect_timeout_seconds, 5.0),
+            retry=self.neo4j_retry_seconds,
+            transaction=self.neo4j_transaction_timeout_seconds,
+        )
 
     @property
     def neo4j_bolt_port(self) -> int:
