@@ -26,6 +26,7 @@ __all__ = [
     "create_user",
     "hash_token",
     "principal_for_token",
+    "principal_for_token_id",
     "revoke_token",
     "touch_token",
 ]
@@ -207,24 +208,40 @@ async def revoke_token(db: Database, token_id: str) -> dict[str, Any]:
     return await db.write(work)
 
 
+# Who a token stands for; {match} picks the token (by its hash or by its id), never a value.
+_PRINCIPAL = (
+    "MATCH (u:User)-[:HAS_TOKEN]->(t:ApiToken {{{match}}}) "
+    "WHERE t.revokedAt IS NULL "
+    "OPTIONAL MATCH (u)-[w:WORKS_AT]->(o:Organization) "
+    "WITH u, t, collect(CASE WHEN o IS NULL THEN NULL ELSE [o.id, w.role] END) AS roles "
+    "RETURN u.id AS uid, u.name AS name, coalesce(u.platformAdmin, false) AS admin, "
+    "t.id AS tid, roles, "
+    "[(u)-[:COORDINATES]->(n:Network) | n.id] AS coordinates, "
+    "[(u)-[:STUDIES]->(n:Network) | n.id] AS studies, "
+    "COLLECT {{ MATCH (u)-[:WORKS_AT]->(:Organization)-[m:MEMBER_OF]->(n:Network) "
+    "          WHERE m.until IS NULL OR m.until >= date() RETURN DISTINCT n.id }} "
+    "AS networks"
+)
+_PRINCIPAL_BY_HASH = _PRINCIPAL.format(match="hash: $key")
+_PRINCIPAL_BY_TOKEN_ID = _PRINCIPAL.format(match="id: $key")
+
+
 async def principal_for_token(db: Database, secret: str) -> Principal | None:
     """The principal a bearer token stands for, or None if unknown or revoked."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
-    row = await db.row(
-        "MATCH (u:User)-[:HAS_TOKEN]->(t:ApiToken {hash: $hash}) "
-        "WHERE t.revokedAt IS NULL "
-        "OPTIONAL MATCH (u)-[w:WORKS_AT]->(o:Organization) "
-        "WITH u, t, collect(CASE WHEN o IS NULL THEN NULL ELSE [o.id, w.role] END) AS roles "
-        "RETURN u.id AS uid, u.name AS name, coalesce(u.platformAdmin, false) AS admin, "
-        "t.id AS tid, roles, "
-        "[(u)-[:COORDINATES]->(n:Network) | n.id] AS coordinates, "
-        "[(u)-[:STUDIES]->(n:Network) | n.id] AS studies, "
-        "COLLECT { MATCH (u)-[:WORKS_AT]->(:Organization)-[m:MEMBER_OF]->(n:Network) "
-        "          WHERE m.until IS NULL OR m.until >= date() RETURN DISTINCT n.id } "
-        "AS networks",
-        hash=hash_token(secret),
-    )
+    return _principal(await db.row(_PRINCIPAL_BY_HASH, key=hash_token(secret)))
+
+
+async def principal_for_token_id(db: Database, token_id: str) -> Principal | None:
+    """The principal of the token with this id as it is now, or None once it is revoked.
+
+    Long-lived connections (subscriptions) re-check their caller with it.
+    """
+    return _principal(await db.row(_PRINCIPAL_BY_TOKEN_ID, key=token_id))
+
+
+def _principal(row: dict[str, Any] | None) -> Principal | None:
     if row is None:
         return None
     return Principal(

@@ -23,7 +23,7 @@ from neo4j.exceptions import ConstraintError
 
 from graph.db import Database, Tx
 from graph.errors import BadUserInput, Conflict, NotFound, ServiceUnavailable
-from graph.lifecycle import Action, next_status
+from graph.lifecycle import ACTIONS, Action, next_status
 from graph.validation import (
     check_codes,
     check_email,
@@ -475,11 +475,16 @@ async def transition(
     reason: str | None = None,
     comment: str | None = None,
     redirect_to: tuple[str, str | None] | None = None,
+    replay_if_done: bool = False,
 ) -> dict[str, Any]:
     """Apply ``action`` to a referral whose status the caller saw as ``expected_status``.
 
     Locks the referral, re-reads the status; CONFLICT if another request moved
     it meanwhile, INVALID_TRANSITION if the action is not allowed from it.
+    With ``replay_if_done`` (the client said which status it saw), a retry of
+    a move that already happened — the referral is where this action takes it
+    from ``expected_status`` and its last move is this action by the same
+    organization — returns the referral as it is, writing nothing.
     """
     rid = check_id(referral_id, "id")
     comment_ok = optional_text(comment, "comment", max_length=4000)
@@ -511,6 +516,10 @@ async def transition(
             raise NotFound(f"No referral with id {rid}.", field="id")
         current = row["status"]
         if current != expected_status and action is not Action.NOTE:
+            if replay_if_done and await _already_done(
+                tx, rid, expected_status, current, action, actor_org_id
+            ):
+                return await _referral(tx, rid)
             raise Conflict(
                 f"This referral changed to {current} while your request was processed; "
                 "reload it and decide again.",
@@ -547,6 +556,27 @@ async def transition(
         return await _referral(tx, rid)
 
     return await db.write(work)
+
+
+async def _already_done(
+    tx: Tx,
+    referral_id: str,
+    seen: str,
+    current: str,
+    action: Action,
+    actor_org_id: str | None,
+) -> bool:
+    """Whether ``action`` from ``seen`` is the move that left the referral ``current``."""
+    rule = ACTIONS[action]
+    if rule.to is None or ReferralStatus(seen) not in rule.allowed_from or rule.to.value != current:
+        return False
+    last = await tx.row(
+        "MATCH (:Referral {id: $id})-[:HAS_EVENT]->(e:ReferralEvent) "
+        "WHERE e.type <> 'NOTE' RETURN e.type AS type, e.actorOrganizationId AS org "
+        "ORDER BY e.seq DESC LIMIT 1",
+        id=referral_id,
+    )
+    return last is not None and last["type"] == rule.event.value and last["org"] == actor_org_id
 
 
 async def _redirect(

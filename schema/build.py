@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import strawberry
 from graphql.error import GraphQLError
@@ -25,13 +25,25 @@ from schema.context import EdgeSettings
 from schema.directory import DirectoryMutation, DirectoryQuery
 from schema.errors import MaskUnexpectedErrors
 from schema.identity import IdentityMutation, IdentityQuery
+from schema.query_cost import QueryCostLimiter
 from schema.referrals import ReferralMutation, ReferralQuery, ReferralSubscription
+from schema.suggestions import NoSuggestions
 
 __all__ = ["build_schema"]
 
 Query = merge_types("Query", (IdentityQuery, DirectoryQuery, ReferralQuery, AuditQuery))
 Mutation = merge_types("Mutation", (IdentityMutation, DirectoryMutation, ReferralMutation))
 Subscription = merge_types("Subscription", (ReferralSubscription,))
+
+
+class _ValidationCache(ValidationCache):
+    """Strawberry's validation cache, skipped when a limit already refused the document."""
+
+    def on_validate(self) -> Iterator[None]:
+        if self.execution_context.pre_execution_errors is not None:
+            yield
+            return
+        yield from super().on_validate()
 
 
 class MaillageSchema(strawberry.Schema):
@@ -56,9 +68,17 @@ def build_schema(settings: EdgeSettings) -> strawberry.Schema:
         MaskUnexpectedErrors,
         AuditTrail,
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        # Before validation, which would expand the fragments itself.
+        lambda: QueryCostLimiter(
+            max_cost=settings.max_query_cost,
+            max_fragment_depth=settings.max_fragment_depth,
+            max_page_size=settings.max_page_size,
+        ),
         lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=512),
+        lambda: _ValidationCache(maxsize=512),
     ]
+    if production:
+        extensions.append(NoSuggestions)
     return MaillageSchema(
         query=Query,
         mutation=Mutation,

@@ -11,24 +11,25 @@ FORBIDDEN error on that path.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
-from graph import event_feed
+from graph import event_feed, identity
 from graph import referrals as g_ref
 from graph import vocabulary as v
-from graph.errors import BadUserInput, Forbidden, NotFound
+from graph.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
 from graph.lifecycle import Action
 from graph.validation import check_id, check_instant
 from graph.vocabulary import TERMINAL_STATUSES
 from schema.access import authorize, record_personal_read
 from schema.context import Context, Info
 from schema.pagination import Connection, page_window, to_connection
-from schema.policy import Scope, allowed
+from schema.policy import Scope, allowed, denial
 from schema.types import Need, Organization, Place, Service, native
 
 __all__ = ["ReferralMutation", "ReferralQuery", "ReferralSubscription"]
@@ -365,6 +366,17 @@ def _sender(info: Info, requested: strawberry.ID | None) -> str:
     )
 
 
+# The optional argument of every move: the status the client saw before it asked.
+Expected = Annotated[
+    ReferralStatus | None,
+    strawberry.argument(
+        description="The status you saw before asking. A retry of a move that already "
+        "happened (a lost response) then returns the referral instead of INVALID_TRANSITION; "
+        "if someone else moved it, CONFLICT."
+    ),
+]
+
+
 async def _act(
     info: Info,
     referral_id: strawberry.ID,
@@ -373,6 +385,7 @@ async def _act(
     reason: str | None = None,
     comment: str | None = None,
     redirect_to: tuple[str, str | None] | None = None,
+    expected: ReferralStatus | None = None,
 ) -> Referral:
     row = await _readable(info, referral_id)
     caller = info.context.caller
@@ -388,13 +401,14 @@ async def _act(
         info.context.db,
         row["id"],
         action,
-        expected_status=row["status"],
+        expected_status=row["status"] if expected is None else expected.value,
         actor_user_id=caller.user_id,
         actor_org_id=actor_org,
         now=_now(info),
         reason=reason,
         comment=comment,
         redirect_to=redirect_to,
+        replay_if_done=expected is not None,
     )
     return Referral.from_row(updated)
 
@@ -512,18 +526,29 @@ class ReferralMutation:
         return Referral.from_row(row)
 
     @strawberry.mutation
-    async def acknowledge_referral(self, info: Info, id: strawberry.ID) -> Referral:
-        return await _act(info, id, Action.ACKNOWLEDGE)
+    async def acknowledge_referral(
+        self, info: Info, id: strawberry.ID, expected_status: Expected = None
+    ) -> Referral:
+        return await _act(info, id, Action.ACKNOWLEDGE, expected=expected_status)
 
     @strawberry.mutation
-    async def accept_referral(self, info: Info, id: strawberry.ID) -> Referral:
-        return await _act(info, id, Action.ACCEPT)
+    async def accept_referral(
+        self, info: Info, id: strawberry.ID, expected_status: Expected = None
+    ) -> Referral:
+        return await _act(info, id, Action.ACCEPT, expected=expected_status)
 
     @strawberry.mutation
     async def decline_referral(
-        self, info: Info, id: strawberry.ID, reason: DeclineReason, comment: str | None = None
+        self,
+        info: Info,
+        id: strawberry.ID,
+        reason: DeclineReason,
+        comment: str | None = None,
+        expected_status: Expected = None,
     ) -> Referral:
-        return await _act(info, id, Action.DECLINE, reason=reason.value, comment=comment)
+        return await _act(
+            info, id, Action.DECLINE, reason=reason.value, comment=comment, expected=expected_status
+        )
 
     @strawberry.mutation(description="End this referral REDIRECTED and send a new, linked one.")
     async def redirect_referral(
@@ -533,12 +558,14 @@ class ReferralMutation:
         to_organization_id: strawberry.ID,
         to_service_id: strawberry.ID | None = None,
         comment: str | None = None,
+        expected_status: Expected = None,
     ) -> Referral:
         return await _act(
             info,
             id,
             Action.REDIRECT,
             comment=comment,
+            expected=expected_status,
             redirect_to=(
                 str(to_organization_id),
                 None if to_service_id is None else str(to_service_id),
@@ -546,24 +573,38 @@ class ReferralMutation:
         )
 
     @strawberry.mutation(description="First contact made with the family.")
-    async def record_referral_contact(self, info: Info, id: strawberry.ID) -> Referral:
-        return await _act(info, id, Action.RECORD_CONTACT)
+    async def record_referral_contact(
+        self, info: Info, id: strawberry.ID, expected_status: Expected = None
+    ) -> Referral:
+        return await _act(info, id, Action.RECORD_CONTACT, expected=expected_status)
 
     @strawberry.mutation
     async def complete_referral(
-        self, info: Info, id: strawberry.ID, comment: str | None = None
+        self,
+        info: Info,
+        id: strawberry.ID,
+        comment: str | None = None,
+        expected_status: Expected = None,
     ) -> Referral:
-        return await _act(info, id, Action.COMPLETE, comment=comment)
+        return await _act(info, id, Action.COMPLETE, comment=comment, expected=expected_status)
 
     @strawberry.mutation
     async def record_no_show(
-        self, info: Info, id: strawberry.ID, comment: str | None = None
+        self,
+        info: Info,
+        id: strawberry.ID,
+        comment: str | None = None,
+        expected_status: Expected = None,
     ) -> Referral:
-        return await _act(info, id, Action.RECORD_NO_SHOW, comment=comment)
+        return await _act(
+            info, id, Action.RECORD_NO_SHOW, comment=comment, expected=expected_status
+        )
 
     @strawberry.mutation(description="Sender only, from any state that is not final.")
-    async def cancel_referral(self, info: Info, id: strawberry.ID, reason: str) -> Referral:
-        return await _act(info, id, Action.CANCEL, reason=reason)
+    async def cancel_referral(
+        self, info: Info, id: strawberry.ID, reason: str, expected_status: Expected = None
+    ) -> Referral:
+        return await _act(info, id, Action.CANCEL, reason=reason, expected=expected_status)
 
     @strawberry.mutation(
         description="The family withdrew consent: contact details are purged at once (sender only)."
@@ -601,10 +642,21 @@ class ReferralSubscription:
         "including those written by other API processes."
     )
     async def referral_events(
-        self, info: Info, organization_id: strawberry.ID
+        self,
+        info: Info,
+        organization_id: strawberry.ID,
+        after: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Resume: every visible event with a seq after this one, in order, "
+                "then the new ones. Without it, only events from now on."
+            ),
+        ] = None,
     ) -> AsyncGenerator[ReferralEventNotice, None]:
         context: Context = info.context
         org = check_id(organization_id, "organizationId")
+        if after is not None and after < 0:
+            raise BadUserInput("after is an event seq: 0 or more.", field="after")
         authorize(info, "referral.subscribe", Scope.of([org]))
         cap = context.settings.max_subscriptions_per_connection
         if context.active_subscriptions >= cap:
@@ -614,17 +666,46 @@ class ReferralSubscription:
             )
         context.active_subscriptions += 1
         try:
-            async for notice in _follow(context, org):
+            async for notice in _follow(context, org, after):
                 yield notice
         finally:
             context.active_subscriptions -= 1
 
 
-async def _follow(context: Context, org: str) -> AsyncGenerator[ReferralEventNotice, None]:
-    """Poll the event log by seq; every API process sees every committed event."""
-    cursor = await event_feed.latest_seq(context.db)
+async def _still_allowed(context: Context, org: str) -> None:
+    """Re-check the caller of a long-lived subscription: a revoked token or a lost role ends it."""
+    token_id = context.caller.token_id
+    principal = (
+        await identity.principal_for_token_id(context.db, token_id) if token_id else None
+    )
+    if principal is None:
+        raise Unauthenticated("This API token was revoked; the subscription is closed.")
+    if not allowed(principal, "referral.subscribe", Scope.of([org])):
+        raise Forbidden(
+            denial(principal, "referral.subscribe", Scope.of([org]))
+            + " The subscription is closed.",
+            operation="referral.subscribe",
+        )
+    context.principal = principal
+
+
+async def _follow(
+    context: Context, org: str, after: int | None
+) -> AsyncGenerator[ReferralEventNotice, None]:
+    """Poll the event log by seq; every API process sees every committed event.
+
+    The caller is checked again at least every ``auth_cache_seconds`` (and
+    before each batch of events when that is 0), so revoking its token or
+    its role closes the subscription within the same delay as any request.
+    """
+    cursor = await event_feed.latest_seq(context.db) if after is None else after
+    every = context.settings.auth_cache_seconds
+    checked = time.monotonic()
     while True:
         rows = await event_feed.events_after(context.db, cursor, org)
+        if rows or time.monotonic() - checked >= every:
+            await _still_allowed(context, org)
+            checked = time.monotonic()
         if not rows:
             await asyncio.sleep(context.settings.event_poll_seconds)
             continue

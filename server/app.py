@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,7 @@ from graph.identity import Principal
 from schema import build_schema
 from schema.context import Context
 from server.auth import BearerAuthMiddleware, principal_from_header
+from server.json_errors import JsonErrorMiddleware
 from server.limits import BodySizeLimitMiddleware, RateLimitMiddleware
 from server.middleware import RequestIdMiddleware
 from server.settings import Settings
@@ -137,11 +139,13 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utc_now,
     run_sweeper: bool = True,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> Starlette:
     """Build the ASGI app from ``settings`` (default: from the environment).
 
     ``clock`` gives "now" to every request (tests move it); ``run_sweeper``
-    starts the periodic expiry and purge task.
+    starts the periodic expiry and purge task; ``monotonic`` is the clock of
+    the principal cache (tests move it past ``auth_cache_seconds``).
     """
     settings = settings or Settings.from_env()
     graphql = MaillageGraphQL(settings, clock)
@@ -184,8 +188,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    # Outermost last: request id, then body size, rate limit, authentication.
-    app.add_middleware(BearerAuthMiddleware, settings=settings)
+    # Outermost last: request id, then body size, rate limit, authentication, JSON errors.
+    app.add_middleware(JsonErrorMiddleware)
+    app.add_middleware(BearerAuthMiddleware, settings=settings, monotonic=monotonic)
     app.add_middleware(
         RateLimitMiddleware,
         per_minute=settings.rate_limit_per_minute,

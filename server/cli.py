@@ -168,6 +168,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         ws="websockets-sansio",
+        timeout_keep_alive=int(settings.http_keep_alive_seconds),
+        limit_concurrency=settings.http_max_concurrency,
     )
     return 0
 

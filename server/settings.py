@@ -96,6 +96,10 @@ class Settings:
     )
     host: Annotated[str, Env("MAILLAGE_HOST")] = "127.0.0.1"
     port: Annotated[int, Env("MAILLAGE_PORT"), Ge(1), Le(65535)] = 8000
+    # The HTTP server: idle keep-alive connections are closed after this many seconds, and
+    # past this many open connections or tasks new ones get 503 at once instead of queueing.
+    http_keep_alive_seconds: Annotated[float, Env("MAILLAGE_HTTP_KEEP_ALIVE_SECONDS"), Ge(1)] = 5.0
+    http_max_concurrency: Annotated[int, Env("MAILLAGE_HTTP_MAX_CONCURRENCY"), Ge(1)] = 1024
     log_level: Annotated[str, Env("MAILLAGE_LOG_LEVEL"), BeforeValidator(_upper)] = "INFO"
     max_page_size: Annotated[int, Env("MAILLAGE_MAX_PAGE_SIZE"), Ge(1), Le(1000)] = 100
     sweep_interval_seconds: Annotated[
@@ -108,6 +112,9 @@ class Settings:
     max_query_depth: Annotated[int, Env("MAILLAGE_MAX_QUERY_DEPTH"), Ge(1)] = 12
     max_query_tokens: Annotated[int, Env("MAILLAGE_MAX_QUERY_TOKENS"), Ge(1)] = 3000
     max_aliases: Annotated[int, Env("MAILLAGE_MAX_ALIASES"), Ge(0)] = 30
+    # Counted after fragment expansion, pages multiplied by `first` (schema/query_cost.py).
+    max_query_cost: Annotated[int, Env("MAILLAGE_MAX_QUERY_COST"), Ge(1)] = 20_000
+    max_fragment_depth: Annotated[int, Env("MAILLAGE_MAX_FRAGMENT_DEPTH"), Ge(1)] = 20
     max_body_bytes: Annotated[int, Env("MAILLAGE_MAX_BODY_BYTES"), Ge(1024)] = 1_000_000
     max_batch_operations: Annotated[int, Env("MAILLAGE_MAX_BATCH_OPERATIONS"), Ge(1)] = 10
     rate_limit_per_minute: Annotated[int, Env("MAILLAGE_RATE_LIMIT_PER_MINUTE"), Ge(1)] = 600

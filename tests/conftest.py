@@ -74,6 +74,9 @@ def settings(neo4j_uri: tuple[str, str, str]) -> Settings:
         rate_limit_burst=1_000_000,
         # Roles change within a test (and revocations must bite at once): no principal cache.
         auth_cache_seconds=0,
+        # The shared app's database also serves the tests' own heavy reads (whole-graph
+        # checksums on a loaded machine); tests of the API's limit build their own app.
+        neo4j_transaction_timeout_seconds=300,
     )
 
 

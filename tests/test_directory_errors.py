@@ -296,16 +296,18 @@ async def test_bad_input_is_refused_with_its_code_and_field_and_writes_nothing(
 async def test_an_unexpected_failure_is_masked_and_logged_with_the_request_id(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # Neo4j unreachable mid-request: not a MaillageError, so the client sees no internals.
+    # A database that does not exist on the real server: a driver error no layer expects, so
+    # the client sees no internals. (An unreachable Neo4j is an expected SERVICE_UNAVAILABLE:
+    # tests/resilience/test_bounded_waits.py.)
     driver = AsyncGraphDatabase.driver(
-        "bolt://127.0.0.1:9",
-        auth=("neo4j", "x" * 8),
-        max_transaction_retry_time=0,
-        connection_timeout=1,
+        settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password)
     )
     principal = Principal(user_id="u", name="Reader")
     context = Context(
-        db=Database(driver), settings=settings, request_id="req-42abcdef", principal=principal
+        db=Database(driver, database="nosuchdatabase"),
+        settings=settings,
+        request_id="req-42abcdef",
+        principal=principal,
     )
     try:
         with caplog.at_level(logging.ERROR, logger="maillage.errors"):

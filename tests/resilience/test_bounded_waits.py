@@ -135,5 +135,3 @@ async def test_the_command_line_keeps_no_transaction_limit_for_long_batch_work(
     # The API's bound is a setting; batch commands drop it (see server/cli.py).
     assert settings.neo4j_timeouts.transaction == settings.neo4j_transaction_timeout_seconds
     assert replace(settings.neo4j_timeouts, transaction=None).transaction is None
-
-
