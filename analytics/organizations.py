@@ -286,5 +286,3 @@ def effective_size(graph: nx.DiGraph) -> dict[str, float | None]:
             terms.append(1.0 - redundancy)
         sizes[i] = math.fsum(terms)
     return sizes
-
-

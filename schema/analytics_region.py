@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+
 import strawberry
 
 from analytics.evolution import evolution
@@ -24,7 +25,7 @@ from graph.networks import list_networks, require_networks
 from graph.validation import check_id
 from schema.analytics_mapping import Audience, breakdowns, collaboration_periods, evolution_period
 from schema.analytics_types import Breakdowns, Collaboration, Evolution, FromDate, Period
-from schema.context import Info  # noqa: TC001  (strawberry resolves the annotation at runtime)
+from schema.context import Info
 from schema.policy import Scope, allowed
 
 __all__ = ["Region", "RegionQuery"]
