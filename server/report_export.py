@@ -48,6 +48,7 @@ from analytics.export import (
     period_label,
     write_csv,
 )
+from analytics.gexf import write_gexf_12
 from analytics.model import PeriodAggregate
 from analytics.organizations import organization_metrics
 from analytics.research_view import (
@@ -137,7 +138,7 @@ def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]
             if fmt == "graphml":
                 nx.write_graphml(graph, path)
             elif fmt == "gexf":
-                nx.write_gexf(graph, path)
+                write_gexf_12(graph, path)
             else:
                 linked = nx.node_link_data(graph, edges="edges")
                 path.write_text(json.dumps(linked, indent=1, default=str), encoding="utf-8")
@@ -443,7 +444,9 @@ def _readme(data: ResearchData, fmt: str, tables: Mapping[str, list[dict[str, An
             f"- `graphs/<period start>.{fmt}`: the period's referral graph; graph attributes "
             "`period`, `start`, `end`. Nodes (pseudonyms): `kind`, `territory_id`. Edges "
             "(source → target): the counts of `edges` below, a suppressed one absent and named in "
-            "`suppressed`; no `weight` (use `sent`).",
+            "`suppressed`; no `weight` (use `sent`). GEXF files are GEXF 1.2 (valid against the "
+            "official schema; the period is on `<graph start end>`), GraphML files carry the "
+            "period as graph data.",
         ]
     for name in tables:
         lines.append(f"- `{name}.{ext}`")
