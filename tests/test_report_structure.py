@@ -26,8 +26,8 @@ def _rows(page: str, title: str) -> list[list[str]]:
 
 def test_the_report_shows_structure_communities_trends_and_brokers(
     settings: Settings,
-    network: Network,
-    tmp_path: Path,  # noqa: F811
+    network: Network,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     argv = ["report", "--network", network.id, *WINDOW, "--period", "year", "--out",
             str(tmp_path)]  # fmt: skip
