@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -155,8 +155,14 @@ def protect_tree(
     tree: Mapping[str, tuple[str, ...]],
     *,
     threshold: int = SMALL_CELL_THRESHOLD,
+    exact: Collection[str] = ("declined",),
 ) -> dict[str, int | None]:
     """Suppress the counts of one row so that every computable atom is 0 or ≥ ``threshold``.
+
+    A node in ``exact`` is the sum of its subsets (``declined`` of its
+    reasons): its remainder is known to be 0, so a hidden subset would be
+    pinned down when all the others are small; such a node is published only
+    when every subset is (the margin rule).
 
     Parameters
     ----------
@@ -193,7 +199,19 @@ def protect_tree(
     while changed:
         changed = False
         for node in order:
+            if node in exact and node not in published and counts[node] > 0:
+                kids = [c for c in tree.get(node, ()) if c in counts]
+                if kids and all(c in published for c in kids):
+                    # hidden, but the sum of its published parts: hide a part too
+                    published.discard(min((c for c in kids if counts[c] > 0),
+                                          key=lambda c: (counts[c], c)))  # fmt: skip
+                    changed = True
+                continue
             if node not in published:
+                continue
+            if node in exact and any(c in counts and c not in published for c in tree[node]):
+                published.discard(node)
+                changed = True
                 continue
             frontier = _frontier(node, tree, published, counts)
             atom = counts[node] - sum(counts[f] for f in frontier)

@@ -203,10 +203,30 @@ def burt_constraint(graph: nx.DiGraph) -> dict[str, float | None]:
     >>> burt_constraint(nx.DiGraph([("hub", "x"), ("hub", "y")]))["hub"]
     0.5
     """
+    # Computed directly, like effective_size: NetworkX's SciPy path differs.
     ties = undirected_ties(graph)
-    # Named nodes keep NetworkX on the formula above whether or not SciPy is installed.
-    values = nx.constraint(ties, nodes=list(ties), weight="weight")
-    return {node: _defined(value) for node, value in values.items()}
+
+    def share(u: str, v: str) -> float:
+        total = math.fsum(float(ties[u][k].get("weight", 1)) for k in ties[u] if k != u)
+        return float(ties[u][v].get("weight", 1)) / total
+
+    values: dict[str, float | None] = {}
+    for i in ties:
+        partners = [j for j in ties[i] if j != i]
+        if not partners:
+            values[i] = None
+            continue
+        values[i] = math.fsum(
+            (
+                share(i, j)
+                + math.fsum(
+                    share(i, q) * share(q, j) for q in partners if q != j and ties.has_edge(q, j)
+                )
+            )
+            ** 2
+            for j in partners
+        )
+    return values
 
 
 def effective_size(graph: nx.DiGraph) -> dict[str, float | None]:
@@ -241,12 +261,28 @@ def effective_size(graph: nx.DiGraph) -> dict[str, float | None]:
     >>> effective_size(nx.DiGraph([("hub", "x"), ("hub", "y")]))["hub"]
     2.0
     """
+    # Computed directly: NetworkX switches to another formula when SciPy is
+    # installed, so its result would depend on an optional dependency.
     ties = undirected_ties(graph)
-    # Naming the nodes keeps NetworkX on its formula: without them, when SciPy is installed,
-    # it takes a sparse-matrix path that gives other values on weighted graphs.
-    values = nx.effective_size(ties, nodes=list(ties), weight="weight")
-    return {node: _defined(value) for node, value in values.items()}
 
+    def weight(u: str, v: str) -> float:
+        return float(ties[u][v].get("weight", 1))
 
-def _defined(value: float) -> float | None:
-    return None if math.isnan(value) else float(value)
+    sizes: dict[str, float | None] = {}
+    for i in ties:
+        partners = [j for j in ties[i] if j != i]
+        if not partners:
+            sizes[i] = None
+            continue
+        total = math.fsum(weight(i, q) for q in partners)
+        terms = []
+        for j in partners:
+            strongest = max(weight(j, k) for k in ties[j] if k != j)
+            redundancy = math.fsum(
+                weight(i, q) / total * weight(j, q) / strongest
+                for q in partners
+                if q != j and ties.has_edge(j, q)
+            )
+            terms.append(1.0 - redundancy)
+        sizes[i] = math.fsum(terms)
+    return sizes

@@ -19,6 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.analytics_region import RegionQuery
 from schema.audit import AuditTrail
 from schema.audit_log import AuditQuery
 from schema.context import EdgeSettings
@@ -31,7 +32,9 @@ from schema.suggestions import NoSuggestions
 
 __all__ = ["build_schema"]
 
-Query = merge_types("Query", (IdentityQuery, DirectoryQuery, ReferralQuery, AuditQuery))
+Query = merge_types(
+    "Query", (IdentityQuery, DirectoryQuery, ReferralQuery, AuditQuery, RegionQuery)
+)
 Mutation = merge_types("Mutation", (IdentityMutation, DirectoryMutation, ReferralMutation))
 Subscription = merge_types("Subscription", (ReferralSubscription,))
 

@@ -77,6 +77,8 @@ RULES: dict[str, frozenset[str]] = {
     "analytics.network": frozenset({"COORDINATOR@network", "RESEARCHER@network"}),
     # not researchers: a profile read by directory id would join their pseudonyms to names
     "analytics.organization": frozenset({"ORG_STAFF@org", "COORDINATOR@network"}),
+    # several networks at once: checked network by network (a coordinator of each)
+    "analytics.region": frozenset({"PLATFORM_ADMIN", "COORDINATOR@network"}),
     "analytics.researchExport": frozenset({"COORDINATOR@network", "RESEARCHER@network"}),
     # audit trail
     "audit.read": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),

@@ -36,6 +36,7 @@ from graph import services as g_services
 from graph import vocabulary as v
 from graph.db import Database
 from server import report_plots as plots
+from server.report_structure import structure_sections
 
 __all__ = ["ReportData", "gather_report", "write_report"]
 
@@ -174,6 +175,7 @@ def _page(data: ReportData, figures: Sequence[str]) -> str:
         _summary(data),
         _section("Évolution du réseau", "How the network develops", figures[0]),
         _evolution_table(data.evolution),
+        structure_sections(data),
         _section("Parcours des références", "Referral funnel", figures[1]),
         _section("Délai d'accusé de réception", "Time to acknowledge", figures[2]),
         _section("Refus par motif", "Declines by reason", figures[3]),

@@ -48,8 +48,10 @@ from analytics.export import (
     period_label,
     write_csv,
 )
+from analytics.gexf import write_gexf_12
 from analytics.model import PeriodAggregate
 from analytics.organizations import organization_metrics
+from analytics.panel import Wave, actors, adjacency, composition, jaccard_series, tie_spells
 from analytics.research_view import (
     FUNNEL_COUNTS,
     funnel_record,
@@ -137,11 +139,12 @@ def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]
             if fmt == "graphml":
                 nx.write_graphml(graph, path)
             elif fmt == "gexf":
-                nx.write_gexf(graph, path)
+                write_gexf_12(graph, path)
             else:
                 linked = nx.node_link_data(graph, edges="edges")
                 path.write_text(json.dumps(linked, indent=1, default=str), encoding="utf-8")
             written.append(path)
+    written += _write_panel(tables, out / "panel")
     for name, rows in tables.items():
         if fmt == "json":
             path = out / f"{name}.json"
@@ -153,6 +156,56 @@ def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]
     readme = out / "README.md"
     readme.write_text(_readme(data, fmt, tables), encoding="utf-8")
     written.append(readme)
+    return written
+
+
+def _write_panel(tables: Mapping[str, list[dict[str, Any]]], folder: Path) -> list[Path]:
+    """Panel waves, composition change and tie spells (:mod:`analytics.panel`), as CSV."""
+    folder.mkdir(exist_ok=True)
+    periods = list(dict.fromkeys(n["period"] for n in tables["nodes"]))
+    waves = [
+        Wave(
+            p,
+            frozenset(n["id"] for n in tables["nodes"] if n["period"] == p),
+            frozenset((e["source"], e["target"]) for e in tables["edges"] if e["period"] == p),
+        )
+        for p in periods
+    ]
+    ids = actors(waves)
+    written = []
+    similarity = jaccard_series(waves)
+    path = folder / "waves.csv"
+    rows = [
+        {"wave": i, "period": w.period, "organizations": len(w.members), "ties": len(w.ties),
+         "jaccard_with_previous": similarity[i - 1]}
+        for i, w in enumerate(waves, start=1)
+    ]  # fmt: skip
+    write_csv(rows, path)
+    written.append(path)
+    for i, wave in enumerate(waves, start=1):
+        path = folder / f"wave-{i}.csv"
+        matrix = adjacency(wave, ids)
+        cells = [
+            {"id": a, **dict(zip(ids, row, strict=True))}
+            for a, row in zip(ids, matrix, strict=True)
+        ]
+        write_csv(cells, path)
+        written.append(path)
+    path = folder / "composition.csv"
+    write_csv(
+        [{"id": a, "present": ";".join(f"{s}-{e}" for s, e in spans)}
+         for a, spans in composition(waves)],
+        path,
+    )  # fmt: skip
+    written.append(path)
+    path = folder / "tie_spells.csv"
+    spells = [{"source": u, "target": v, "first_wave": f, "last_wave": last}
+              for u, v, f, last in tie_spells(waves)]  # fmt: skip
+    if spells:
+        write_csv(spells, path)
+    else:
+        path.write_text("source,target,first_wave,last_wave\n", encoding="utf-8")
+    written.append(path)
     return written
 
 
@@ -443,8 +496,24 @@ def _readme(data: ResearchData, fmt: str, tables: Mapping[str, list[dict[str, An
             f"- `graphs/<period start>.{fmt}`: the period's referral graph; graph attributes "
             "`period`, `start`, `end`. Nodes (pseudonyms): `kind`, `territory_id`. Edges "
             "(source → target): the counts of `edges` below, a suppressed one absent and named in "
-            "`suppressed`; no `weight` (use `sent`).",
+            "`suppressed`; no `weight` (use `sent`). GEXF files are GEXF 1.2 (valid against the "
+            "official schema; the period is on `<graph start end>`), GraphML files carry the "
+            "period as graph data.",
         ]
+    lines += [
+        "- `panel/waves.csv`: one row per wave (period): `wave` (1, 2, …), `period`, "
+        "`organizations`, `ties`, `jaccard_with_previous` (ties in both waves / ties in either; "
+        "empty for the first wave or when neither has a tie). Reproducible.",
+        "- `panel/wave-<n>.csv`: wave n's adjacency matrix over every organization of any wave "
+        "(first column `id`, then one column per organization in the same order): 1 when the "
+        "row organization referred to the column one in that wave, else 0. Reproducible; the "
+        "input of RSiena's `sienaDependent`.",
+        "- `panel/composition.csv`: `id`, `present` = the waves it was a member in, as runs "
+        "`first-last` separated by `;` (RSiena's `sienaCompositionChange`: in other waves its "
+        "row and column are 0 and must be treated as structurally absent).",
+        "- `panel/tie_spells.csv`: `source`, `target`, `first_wave`, `last_wave`: each run of "
+        "consecutive waves with a tie (spells for `networkDynamic` / temporal ERGMs).",
+    ]
     for name in tables:
         lines.append(f"- `{name}.{ext}`")
     for name, rows in tables.items():

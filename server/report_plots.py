@@ -97,7 +97,10 @@ def plot_density_and_ties(periods: Sequence[PeriodMetrics], path: Path) -> Path:
         Line2D([], [], color=_BLUE, marker="o", label="Densité (density)"),
         Line2D([], [], color=_ORANGE, linewidth=8, alpha=0.35, label="Liens (ties)"),
     ]
-    ax.legend(handles=handles, loc="upper left", frameon=False)
+    # Above the plot area, never over a bar or a point.
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2,
+              frameon=False)  # fmt: skip
+    ax.set_title(ax.get_title(), pad=24)
     fig.tight_layout()
     fig.savefig(path)
     return path
@@ -179,7 +182,7 @@ def plot_acknowledgement_delays(
 
 def plot_declines(aggregates: Sequence[PeriodAggregate], path: Path) -> Path:
     """Stacked bars of declined referrals per period, by reason."""
-    fig = Figure(figsize=(9, 4), dpi=_DPI)
+    fig = Figure(figsize=(11, 4), dpi=_DPI)
     ax = fig.add_subplot()
     x = list(range(len(aggregates)))
     bottom = [0] * len(aggregates)
@@ -194,7 +197,8 @@ def plot_declines(aggregates: Sequence[PeriodAggregate], path: Path) -> Path:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Refus par motif · Declines by reason")
     if any(bottom):
-        ax.legend(frameon=False, fontsize=8, ncols=2)
+        # Right of the plot area, never over a bar.
+        ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(path)
     return path

@@ -126,6 +126,8 @@ QUERIES: dict[str, Row] = {
     "referrals":              row(ORG,           "ANN", "ANN", "AAN", "NNN", "NNN", "UUU"),
     # the audit trail: an organization's admins, and platform admins
     "auditLog":               row(ORG,           "FFF", "AFF", "FFF", "FFF", "AAA", "UUU"),
+    # several networks as one graph: a coordinator of each of them, or a platform admin
+    "region":                 row(NET,           "FFF", "FFF", "AAF", "FFF", "AAA", "UUU"),
 }
 
 MUTATIONS: dict[str, Row] = {
@@ -484,6 +486,9 @@ CALLS: dict[str, Call] = {
     ),
     "auditLog": Call(
         "query($org: ID!) { auditLog(organizationId: $org, first: 5) { " + PAGE + " } }", _org_id
+    ),
+    "region": Call(
+        "query($id: ID!) { region(networkIds: [$id]) { networkIds } }", _network
     ),
     "createUser": Call(
         'mutation($email: String!) { createUser(email: $email, name: "Nouvelle") { id } }',

@@ -183,7 +183,9 @@ def test_the_research_export_is_deidentified_and_documented(
               "organization_metrics"]  # fmt: skip
     ext = "json" if fmt == "json" else "csv"
     graphs = [] if fmt == "csv" else [f"graphs/{q}.{fmt}" for q in QUARTERS]
-    assert files == sorted(["README.md", *graphs, *(f"{t}.{ext}" for t in tables)])
+    panel = ["panel/composition.csv", "panel/tie_spells.csv", "panel/waves.csv",
+             *(f"panel/wave-{n}.csv" for n in range(1, 9))]  # fmt: skip
+    assert files == sorted(["README.md", *graphs, *panel, *(f"{t}.{ext}" for t in tables)])
     everything = "\n".join((out / f).read_text(encoding="utf-8") for f in files)
     for secret in (FAMILY, COMMENT, "514-555-0199", *network.names.values(),
                    *network.ids.values()):  # fmt: skip

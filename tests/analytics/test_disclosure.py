@@ -85,7 +85,7 @@ atoms = st.fixed_dictionaries(
 )  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(atoms)
 def test_no_suppressed_count_of_a_row_is_pinned_down(sizes: dict[str, int]) -> None:
     row = _row(sizes)
@@ -98,7 +98,7 @@ def test_no_suppressed_count_of_a_row_is_pinned_down(sizes: dict[str, int]) -> N
         assert math.floor(high + 1e-9) - math.ceil(low - 1e-9) >= 1, (row, published, node)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(atoms)
 def test_every_atom_computable_from_a_row_is_zero_or_at_least_five(
     sizes: dict[str, int],
