@@ -25,12 +25,17 @@ from schema.context import EdgeSettings
 from schema.directory import DirectoryMutation, DirectoryQuery
 from schema.errors import MaskUnexpectedErrors
 from schema.identity import IdentityMutation, IdentityQuery
+from schema.presence import PresenceMutation, PresenceQuery
 from schema.referrals import ReferralMutation, ReferralQuery, ReferralSubscription
 
 __all__ = ["build_schema"]
 
-Query = merge_types("Query", (IdentityQuery, DirectoryQuery, ReferralQuery, AuditQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, DirectoryMutation, ReferralMutation))
+Query = merge_types(
+    "Query", (IdentityQuery, DirectoryQuery, ReferralQuery, AuditQuery, PresenceQuery)
+)
+Mutation = merge_types(
+    "Mutation", (IdentityMutation, DirectoryMutation, ReferralMutation, PresenceMutation)
+)
 Subscription = merge_types("Subscription", (ReferralSubscription,))
 
 

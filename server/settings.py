@@ -63,6 +63,8 @@ class Settings:
     # A token's principal is reused this long in each process (0: look up every request).
     # A revoked token therefore stops working within this delay everywhere.
     auth_cache_seconds: float = 5.0
+    # How long a worker may still edit or delete a presence entry they logged.
+    presence_edit_days: int = 7
     allowed_origins: tuple[str, ...] = (
         "http://127.0.0.1:8000",
         "http://localhost:8000",
@@ -150,6 +152,7 @@ class Settings:
             auth_cache_seconds=float(
                 integer("MAILLAGE_AUTH_CACHE_SECONDS", int(defaults.auth_cache_seconds), 0)
             ),
+            presence_edit_days=integer("MAILLAGE_PRESENCE_EDIT_DAYS", defaults.presence_edit_days),
             allowed_origins=tuple(
                 o.strip().rstrip("/")
                 for o in env.get(
