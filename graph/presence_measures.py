@@ -17,7 +17,7 @@ from graph.db import Database
 __all__ = ["PresenceData", "network_presence"]
 
 _VISITS = (
-    "MATCH (o:Organization)-[:MEMBER_OF]->(:Network {id: $network}) "
+    "MATCH (o:Organization)-[:MEMBER_OF]->(n:Network) WHERE n.id IN $networks "
     "WITH DISTINCT o MATCH (o)-[x:PRESENT_AT]->(p:Place) "
     "WHERE x.date >= date($start) AND x.date <= date($end) "
     "RETURN o.id AS organization, o.name AS organizationName, p.id AS place, "
@@ -30,7 +30,7 @@ _VISITS = (
 
 # Shared staff makes the receiver one of the sender's own services in all but name.
 _REFERRALS = (
-    "MATCH (s:Organization)-[:MEMBER_OF]->(:Network {id: $network}) "
+    "MATCH (s:Organization)-[:MEMBER_OF]->(n:Network) WHERE n.id IN $networks "
     "WITH DISTINCT s MATCH (s)-[:SENT]->(r:Referral)-[:ORIGINATED_AT]->(p:Place) "
     "WHERE r.sentAt >= $from AND r.sentAt < $until "
     "MATCH (r)-[:TO]->(t:Organization) "
@@ -64,16 +64,21 @@ def _native(value: Any) -> Any:
     return value.to_native() if hasattr(value, "to_native") else value
 
 
-async def network_presence(db: Database, network_id: str, start: date, end: date) -> PresenceData:
-    """Visits and outreach referrals of the network's members between two days (both included)."""
+async def network_presence(
+    db: Database, network_ids: list[str], start: date, end: date
+) -> PresenceData:
+    """Visits and outreach referrals of the networks' members between two days (both included).
+
+    Several networks are read as one region: an organization in two counts once.
+    """
     since = datetime.combine(start, time(0), tzinfo=UTC)
     until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=UTC)
     visits = await db.rows(
-        _VISITS, network=network_id, start=start.isoformat(), end=end.isoformat()
+        _VISITS, networks=network_ids, start=start.isoformat(), end=end.isoformat()
     )
     referrals = await db.rows(
         _REFERRALS,
-        network=network_id,
+        networks=network_ids,
         **{"from": since, "until": until},
     )
     needs = await db.rows(_OPEN_NEEDS)

@@ -179,7 +179,7 @@ class PresenceQuery:
         scope = Scope.of(networks=[network])
         authorize(info, "presence.analytics", scope)
         identified = may(info, "presence.identified", scope)
-        data = await g_measures.network_presence(info.context.db, network, start, end)
+        data = await g_measures.network_presence(info.context.db, [network], start, end)
         return await asyncio.to_thread(_analytics, network, start, end, data, identified)
 
 
