@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 __all__ = [
     "REGULAR_MIN_WEEKS",
@@ -40,9 +41,11 @@ __all__ = [
     "needs_without_open_service",
     "own_service_share",
     "pielou_evenness",
+    "referrals_from_rows",
     "regularity",
     "single_kind",
     "trust_lag_weeks",
+    "visits_from_rows",
     "week_of",
     "yield_by_continuous_weeks",
 ]
@@ -86,6 +89,25 @@ class OriginatedReferral:
     decline_reason: str | None = None
     needs: tuple[str, ...] = ()
     own_service: bool = False
+
+
+def visits_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Visit]:
+    """Visits from plain rows keyed as ``graph.presence_measures`` returns them."""
+    return [
+        Visit(r["organization"], r["place"], r["kind"], r["day"], float(r["hours"]),
+              int(r["contacts"]), int(r["firstContacts"]), tuple(r["needs"]),
+              int(r["warmHandoffs"]), r["territory"])
+        for r in rows
+    ]  # fmt: skip
+
+
+def referrals_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[OriginatedReferral]:
+    """Originated referrals from plain rows keyed as ``graph.presence_measures`` returns them."""
+    return [
+        OriginatedReferral(r["sender"], r["receiver"], r["place"], r["day"], r["status"],
+                           r["declineReason"], tuple(r["needs"]), bool(r["ownService"]))
+        for r in rows
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)

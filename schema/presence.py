@@ -16,14 +16,14 @@ Who does what (rules ``presence.*`` of :mod:`schema.policy`):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
 
 import strawberry
 
 from analytics import presence_summary as summary
-from analytics.presence import OriginatedReferral, Visit, yield_by_continuous_weeks
+from analytics.presence import referrals_from_rows, visits_from_rows, yield_by_continuous_weeks
 from analytics.suppression import SMALL_CELL_THRESHOLD, suppress_small_cells
 from graph import presence as g_presence
 from graph import presence_measures as g_measures
@@ -183,40 +183,6 @@ class PresenceQuery:
         return await asyncio.to_thread(_analytics, network, start, end, data, identified)
 
 
-def _visits(rows: Sequence[dict[str, Any]]) -> list[Visit]:
-    return [
-        Visit(
-            organization=r["organization"],
-            place=r["place"],
-            kind=r["kind"],
-            day=r["day"],
-            hours=float(r["hours"]),
-            contacts=int(r["contacts"]),
-            first_contacts=int(r["firstContacts"]),
-            needs=tuple(r["needs"]),
-            warm_handoffs=int(r["warmHandoffs"]),
-            territory=r["territory"],
-        )
-        for r in rows
-    ]
-
-
-def _referrals(rows: Sequence[dict[str, Any]]) -> list[OriginatedReferral]:
-    return [
-        OriginatedReferral(
-            sender=r["sender"],
-            receiver=r["receiver"],
-            place=r["place"],
-            day=r["day"],
-            status=r["status"],
-            decline_reason=r["declineReason"],
-            needs=tuple(r["needs"]),
-            own_service=bool(r["ownService"]),
-        )
-        for r in rows
-    ]
-
-
 def _volume(row: dict[str, Any]) -> dict[str, Any]:
     declined = [DeclinedCount(reason=k, count=c) for k, c in row.pop("declined").items()]
     return {
@@ -237,7 +203,7 @@ def _volume(row: dict[str, Any]) -> dict[str, Any]:
 def _analytics(
     network: str, start: date, end: date, data: g_measures.PresenceData, identified: bool
 ) -> PresenceAnalytics:
-    visits, referrals = _visits(data.visits), _referrals(data.referrals)
+    visits, referrals = visits_from_rows(data.visits), referrals_from_rows(data.referrals)
     threshold = 0 if identified else SMALL_CELL_THRESHOLD
 
     def clean(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -43,10 +43,13 @@ from analytics.export import (
 )
 from analytics.funnel import FUNNEL_RATE_SOURCES, funnel_table
 from analytics.organizations import organization_metrics
+from analytics.presence import referrals_from_rows, visits_from_rows
+from analytics.presence_export import PRESENCE_COLUMNS, presence_hours_by_node, presence_rows
 from analytics.suppression import SMALL_CELL_THRESHOLD, suppress_small_cells
 from graph import aggregates as g_agg
 from graph.db import Database
 from graph.networks import require_networks
+from graph.presence_measures import PresenceData, network_presence
 
 __all__ = ["FORMATS", "ResearchData", "gather_research", "write_research_export"]
 
@@ -62,6 +65,7 @@ class ResearchData:
     before: g_agg.PeriodSlice
     periods: tuple[g_agg.PeriodSlice, ...]
     cells: tuple[tuple[g_agg.FunnelCell, ...], ...]
+    presence: PresenceData | None = None
 
 
 async def gather_research(
@@ -72,7 +76,8 @@ async def gather_research(
     ids = list(network_ids)
     before, periods = await g_agg.collaboration_with_previous(db, ids, window, now=now)
     cells = await g_agg.need_funnel(db, ids, window)
-    return ResearchData(tuple(ids), window, before, periods, cells)
+    presence = await network_presence(db, ids, window.start, window.end)
+    return ResearchData(tuple(ids), window, before, periods, cells, presence)
 
 
 def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]:
@@ -125,10 +130,20 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
             g_agg.funnel_by_need_and_territory(cells), ["need_code", "territory_id"]
         )
         funnel += [{"period": period_label(aggregate), **row} for row in table]
+    spans = [(period_label(a), a.start, a.end) for a in aggregates]
+    visits = visits_from_rows(data.presence.visits if data.presence else [])
+    outreach = referrals_from_rows(data.presence.referrals if data.presence else [])
+    hours = presence_hours_by_node(spans, visits)
     return {
         "edges": edge_list_rows(aggregates),
         "nodes": [
-            {"period": period_label(a), "id": n.id, "kind": n.kind, "territory_id": n.territory_id}
+            {
+                "period": period_label(a),
+                "id": n.id,
+                "kind": n.kind,
+                "territory_id": n.territory_id,
+                "presence_hours": hours.get((period_label(a), n.id), 0.0),
+            }
             for a in aggregates
             for n in a.nodes
         ],
@@ -140,6 +155,7 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
         "network_metrics": network_metrics_rows(metrics),
         "organization_metrics": organizations,
         "funnel_need_territory": suppress_small_cells(funnel, derived=FUNNEL_RATE_SOURCES),
+        "presence": presence_rows(spans, visits, outreach),
     }
 
 
@@ -173,6 +189,7 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
         "kind": "Organization kind (COMMUNITY, HEALTH_SOCIAL_SERVICES, SCHOOL, CHILDCARE, "
         "FOOD_SECURITY, HOUSING, EMPLOYMENT, MUNICIPAL, OTHER).",
         "territory_id": "Id of the organization's own territory; empty when it has none.",
+        "presence_hours": "Hours of outreach presence its workers logged in the period.",
     },
     "partnerships": {
         "period": "The period.",
@@ -238,6 +255,7 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
         "acceptance_rate": "accepted / sent.",
         "completion_rate": "completed / accepted.",
     },
+    "presence": PRESENCE_COLUMNS,
 }
 
 

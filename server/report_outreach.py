@@ -22,7 +22,7 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
 
-from analytics.presence import OriginatedReferral, Visit, yield_by_continuous_weeks
+from analytics.presence import referrals_from_rows, visits_from_rows, yield_by_continuous_weeks
 from analytics.presence_summary import by_organization, by_place
 from graph import presence_measures as g_measures
 from graph.db import Database
@@ -44,29 +44,12 @@ class OutreachSection:
     organization_names: Mapping[str, str]
 
 
-def _visits(rows: Sequence[Mapping[str, Any]]) -> list[Visit]:
-    return [
-        Visit(r["organization"], r["place"], r["kind"], r["day"], float(r["hours"]),
-              int(r["contacts"]), int(r["firstContacts"]), tuple(r["needs"]),
-              int(r["warmHandoffs"]), r["territory"])
-        for r in rows
-    ]  # fmt: skip
-
-
-def _referrals(rows: Sequence[Mapping[str, Any]]) -> list[OriginatedReferral]:
-    return [
-        OriginatedReferral(r["sender"], r["receiver"], r["place"], r["day"], r["status"],
-                           r["declineReason"], tuple(r["needs"]), bool(r["ownService"]))
-        for r in rows
-    ]  # fmt: skip
-
-
 async def gather_outreach(
     db: Database, network_ids: Sequence[str], start: date, end: date
 ) -> OutreachSection:
     """Presence and outreach referrals of the networks' members over ``[start, end]``."""
     data = await g_measures.network_presence(db, list(network_ids), start, end)
-    visits, referrals = _visits(data.visits), _referrals(data.referrals)
+    visits, referrals = visits_from_rows(data.visits), referrals_from_rows(data.referrals)
     places = sorted(
         by_place(visits, referrals, data.open_needs, start, end),
         key=lambda r: (-r["hours"], r["place"]),
