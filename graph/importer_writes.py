@@ -121,7 +121,7 @@ STATEMENTS: dict[str, str] = {
         "      x.contacts = row.visits[toString(x.date)].contacts "
         "  RETURN collect(toString(x.date)) AS known } "
         "UNWIND [day IN row.dates WHERE NOT day IN known] AS day "
-        "CREATE (o)-[:PRESENT_AT {date: date(day), hours: row.visits[day].hours, "
+        "CREATE (o)-[:PRESENT_AT {id: randomUUID(), date: date(day), hours: row.visits[day].hours, "
         "contacts: row.visits[day].contacts}]->(p)"
     ),
     "referrals": (

@@ -26,6 +26,7 @@ from schema.context import EdgeSettings
 from schema.directory import DirectoryMutation, DirectoryQuery
 from schema.errors import MaskUnexpectedErrors
 from schema.identity import IdentityMutation, IdentityQuery
+from schema.presence import PresenceMutation, PresenceQuery
 from schema.query_cost import QueryCostLimiter
 from schema.referrals import ReferralMutation, ReferralQuery, ReferralSubscription
 from schema.suggestions import NoSuggestions
@@ -33,9 +34,12 @@ from schema.suggestions import NoSuggestions
 __all__ = ["build_schema"]
 
 Query = merge_types(
-    "Query", (IdentityQuery, DirectoryQuery, ReferralQuery, AuditQuery, RegionQuery)
+    "Query",
+    (IdentityQuery, DirectoryQuery, ReferralQuery, AuditQuery, RegionQuery, PresenceQuery),
 )
-Mutation = merge_types("Mutation", (IdentityMutation, DirectoryMutation, ReferralMutation))
+Mutation = merge_types(
+    "Mutation", (IdentityMutation, DirectoryMutation, ReferralMutation, PresenceMutation)
+)
 Subscription = merge_types("Subscription", (ReferralSubscription,))
 
 

@@ -80,6 +80,13 @@ RULES: dict[str, frozenset[str]] = {
     # several networks at once: checked network by network (a coordinator of each)
     "analytics.region": frozenset({"PLATFORM_ADMIN", "COORDINATOR@network"}),
     "analytics.researchExport": frozenset({"COORDINATOR@network", "RESEARCHER@network"}),
+    # outreach presence (scope: the entry's organization; SELF: its author)
+    "presence.record": frozenset({"ORG_STAFF@org"}),
+    "presence.edit": frozenset({"SELF"}),  # one's own entries, and presence.record too
+    "presence.readOwn": frozenset({"AUTHENTICATED"}),
+    "presence.readTeam": frozenset({"ORG_ADMIN@org"}),
+    "presence.analytics": frozenset({"COORDINATOR@network", "RESEARCHER@network"}),
+    "presence.identified": frozenset({"COORDINATOR@network"}),  # names and exact counts
     # audit trail
     "audit.read": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),
     # identity

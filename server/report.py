@@ -35,6 +35,7 @@ from graph import networks as g_networks
 from graph import services as g_services
 from graph import vocabulary as v
 from graph.db import Database
+from server import report_outreach as outreach
 from server import report_plots as plots
 from server.report_structure import structure_sections
 
@@ -60,6 +61,7 @@ class ReportData:
     overrides: tuple[g_agg.OverrideRow, ...]
     territory_names: Mapping[str, str]
     service_names: Mapping[str, str]
+    outreach: outreach.OutreachSection | None = None
 
     @property
     def organization_names(self) -> dict[str, str]:
@@ -104,6 +106,7 @@ async def gather_report(
         overrides=overrides,
         territory_names={t["id"]: t["name"] for t in territories},
         service_names={sid: s["name"] for sid, s in services.items()},
+        outreach=await outreach.gather_outreach(db, ids, window.start, window.end),
     )
 
 
@@ -133,8 +136,11 @@ def write_report(data: ReportData, out: Path) -> Path:
                 title=f"Réseau de références · Referral network, {label}",
             )
         )
+    presence = "" if data.outreach is None else outreach.write_outreach(data.outreach, figures, out)
     page = out / "index.html"
-    page.write_text(_page(data, [p.relative_to(out).as_posix() for p in drawn]), encoding="utf-8")
+    page.write_text(
+        _page(data, [p.relative_to(out).as_posix() for p in drawn], presence), encoding="utf-8"
+    )
     return page
 
 
@@ -156,7 +162,7 @@ img { max-width: 100%; } .note { color: #555; font-size: 0.9em; }
 """
 
 
-def _page(data: ReportData, figures: Sequence[str]) -> str:
+def _page(data: ReportData, figures: Sequence[str], presence: str = "") -> str:
     names = ", ".join(str(n["name"]) for n in data.networks)
     w = data.window
     period = {"MONTH": "mois (month)", "QUARTER": "trimestre (quarter)", "YEAR": "année (year)"}
@@ -188,6 +194,7 @@ def _page(data: ReportData, figures: Sequence[str]) -> str:
         _critical(data),
         _declines_and_loops(data),
         _outreach(data),
+        presence,
         _method(),
         "</body></html>",
     ]

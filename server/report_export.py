@@ -52,6 +52,8 @@ from analytics.gexf import write_gexf_12
 from analytics.model import PeriodAggregate
 from analytics.organizations import organization_metrics
 from analytics.panel import Wave, actors, adjacency, composition, jaccard_series, tie_spells
+from analytics.presence import referrals_from_rows, visits_from_rows
+from analytics.presence_export import PRESENCE_COLUMNS, presence_hours_by_node, presence_rows
 from analytics.research_view import (
     FUNNEL_COUNTS,
     funnel_record,
@@ -65,6 +67,7 @@ from graph.db import Database
 from graph.errors import BadUserInput, NotFound
 from graph.identity import user_by_email
 from graph.networks import require_networks
+from graph.presence_measures import PresenceData, network_presence
 from graph.research_projects import research_project_key
 
 __all__ = ["FORMATS", "ResearchData", "gather_research", "write_research_export"]
@@ -83,6 +86,7 @@ class ResearchData:
     cells: tuple[tuple[g_agg.FunnelCell, ...], ...]
     key: bytes = b""
     project: str | None = None
+    presence: PresenceData | None = None
 
 
 async def gather_research(
@@ -116,7 +120,8 @@ async def gather_research(
         project, key = await research_project_key(db, str(user["id"]))
     before, periods = await g_agg.collaboration_with_previous(db, ids, window, now=now)
     cells = await g_agg.need_funnel(db, ids, window)
-    return ResearchData(tuple(ids), window, before, periods, cells, key, project)
+    presence = await network_presence(db, ids, window.start, window.end)
+    return ResearchData(tuple(ids), window, before, periods, cells, key, project, presence)
 
 
 def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]:
@@ -288,6 +293,10 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
             for r in g_agg.funnel_by_need_and_territory(cells)
         )
         funnel += [{"period": period_label(aggregate), **row} for row in records]
+    spans = [(period_label(a), a.start, a.end) for a in aggregates]
+    visits = visits_from_rows(data.presence.visits if data.presence else [])
+    outreach = referrals_from_rows(data.presence.referrals if data.presence else [])
+    hours = presence_hours_by_node(spans, visits)
     return {
         "edges": edges,
         "nodes": [
@@ -296,6 +305,7 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
                 "id": names(n.id),
                 "kind": n.kind,
                 "territory_id": n.territory_id,
+                "presence_hours": hours.get((period_label(a), n.id), 0.0),
             }
             for a in aggregates
             for n in sorted(a.nodes, key=lambda n: names(n.id))
@@ -303,6 +313,11 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
         "network_metrics": network_metrics_rows(metrics),
         "organization_metrics": organizations,
         "funnel_need_territory": funnel,
+        # Organizations under the same research-project pseudonyms as every other table.
+        "presence": [
+            {**row, "org_id": names(row["org_id"])}
+            for row in presence_rows(spans, visits, outreach)
+        ],
     }
 
 
@@ -334,6 +349,7 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
         "kind": "Organization kind (COMMUNITY, HEALTH_SOCIAL_SERVICES, SCHOOL, CHILDCARE, "
         "FOOD_SECURITY, HOUSING, EMPLOYMENT, MUNICIPAL, OTHER).",
         "territory_id": "Id of the organization's own territory; empty when it has none.",
+        "presence_hours": "Hours of outreach presence its workers logged in the period.",
     },
     "network_metrics": {
         "period": "The period.",
@@ -393,6 +409,7 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
         "acceptance_rate": "accepted / sent.",
         "completion_rate": "completed / accepted.",
     },
+    "presence": PRESENCE_COLUMNS,
 }
 
 

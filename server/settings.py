@@ -125,6 +125,8 @@ class Settings:
     # A token's principal is reused this long in each process (0: look up every request).
     # A revoked token therefore stops working within this delay everywhere.
     auth_cache_seconds: Annotated[float, Env("MAILLAGE_AUTH_CACHE_SECONDS"), Ge(0)] = 5.0
+    # How long a worker may still edit or delete a presence entry they logged.
+    presence_edit_days: Annotated[int, Env("MAILLAGE_PRESENCE_EDIT_DAYS"), Ge(1)] = 7
     allowed_origins: Annotated[
         tuple[str, ...], Env("MAILLAGE_ALLOWED_ORIGINS"), BeforeValidator(_origins)
     ] = ("http://127.0.0.1:8000", "http://localhost:8000")

@@ -37,6 +37,7 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ import pytest
 from httpx_ws import WebSocketDisconnect, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 
-from graph import identity, networks
+from graph import identity, networks, presence
 from graph.db import Database
 from graph.lifecycle import Action
 from tests.conftest import Api, World, referral_through_graph, unique
@@ -59,6 +60,7 @@ OUTCOMES = {"A": "allow", "F": "deny", "N": "not_found", "U": "unauthenticated"}
 NONE, SELF, ORG, NET, PARTNERS = "none", "self", "organization", "network", "partnership"
 SENDING, RECEIVER_ACTS = "sending", "receiver acts"
 SENDER_ACTS, EITHER_ACTS = "sender acts", "either party acts"
+PRESENCE = "presence entry"
 TARGETS: dict[str, str] = {
     NONE: "nothing in particular: every column runs the same call",
     SELF: "your own user / a user of OTHER / a user of FAR",
@@ -72,6 +74,7 @@ TARGETS: dict[str, str] = {
     "between FAR and FAR2",
     EITHER_ACTS: "a referral OWN sent / OWN received / between OTHER and OTHER2 / "
     "between FAR and FAR2",
+    PRESENCE: "a visit you logged for OWN / one a user of OTHER logged / one a user of FAR logged",
 }
 
 
@@ -128,6 +131,11 @@ QUERIES: dict[str, Row] = {
     "auditLog":               row(ORG,           "FFF", "AFF", "FFF", "FFF", "AAA", "UUU"),
     # several networks as one graph: a coordinator of each of them, or a platform admin
     "region":                 row(NET,           "FFF", "FFF", "AAF", "FFF", "AAA", "UUU"),
+    # outreach presence (issue 16): one's own log; the team log for the organization's
+    # admins; aggregates only for coordinators (identified) and researchers (de-identified)
+    "myPresence":             row(NONE,          "AAA", "AAA", "AAA", "AAA", "AAA", "UUU"),
+    "organizationPresence":   row(ORG,           "FFF", "AFF", "FFF", "FFF", "FFF", "UUU"),
+    "presenceAnalytics":      row(NET,           "FFF", "FFF", "AAF", "AAF", "FFF", "UUU"),
 }
 
 MUTATIONS: dict[str, Row] = {
@@ -166,6 +174,11 @@ MUTATIONS: dict[str, Row] = {
     "cancelReferral":         row(SENDER_ACTS,   "AFNN", "AFNN", "FFFN", "NNNN", "NNNN", "UUUU"),
     "withdrawConsent":        row(SENDER_ACTS,   "AFNN", "AFNN", "FFFN", "NNNN", "NNNN", "UUUU"),
     "addReferralNote":        row(EITHER_ACTS,   "AANN", "AANN", "FFFN", "NNNN", "NNNN", "UUUU"),
+    # outreach presence: an organization's staff log its visits; each worker edits
+    # and deletes only their own entries, while still working there
+    "recordPresence":         row(ORG,           "AFF", "AFF", "FFF", "FFF", "FFF", "UUU"),
+    "updatePresence":         row(PRESENCE,      "AFF", "AFF", "FFF", "FFF", "FFF", "UUU"),
+    "deletePresence":         row(PRESENCE,      "AFF", "AFF", "FFF", "FFF", "FFF", "UUU"),
 }
 
 SUBSCRIPTIONS: dict[str, Row] = {
@@ -419,6 +432,46 @@ async def _new_place(m: Matrix, relation: str, role: str) -> dict[str, Any]:
     return {"name": unique("Parc "), "territory": m.territory["id"]}
 
 
+async def _new_visit(m: Matrix, relation: str, role: str) -> dict[str, Any]:
+    place = await networks.create_place(m.db, name=unique("Parc "), kind="PARK")
+    return {
+        "input": {
+            "organizationId": m.org(relation)["id"],
+            "placeId": place["id"],
+            "date": datetime.now(UTC).date().isoformat(),
+            "hours": 2.0,
+            "contacts": 3,
+        }
+    }
+
+
+async def _presence_entry(m: Matrix, relation: str, role: str) -> dict[str, Any]:
+    """A fresh visit at the relation's organization, logged by the caller (own) or a colleague."""
+    place = await networks.create_place(m.db, name=unique("Parc "), kind="PARK")
+    entry = await presence.record_presence(
+        m.db,
+        presence.PresenceInput(
+            organization_id=m.org(relation)["id"],
+            place_id=place["id"],
+            day=datetime.now(UTC).date() - timedelta(days=1),
+            hours=2.0,
+            contacts=3,
+        ),
+        by_user=m.user(relation, role),
+        now=datetime.now(UTC),
+    )
+    return {"id": entry["id"]}
+
+
+def _presence_window(ids: Variables) -> Variables:
+    async def variables(m: Matrix, relation: str, role: str) -> dict[str, Any]:
+        today = datetime.now(UTC).date()
+        start = (today - timedelta(days=90)).isoformat()
+        return {**await ids(m, relation, role), "from": start, "to": today.isoformat()}
+
+    return variables
+
+
 async def _sending(m: Matrix, relation: str, role: str) -> dict[str, Any]:
     sender = m.org(relation)
     receiver = {
@@ -566,6 +619,29 @@ CALLS: dict[str, Call] = {
         "territoryId: $territory) { id } }",
         _new_place,
     ),
+    "myPresence": Call(
+        "query($from: Date!, $to: Date!) { myPresence(from: $from, to: $to) { id } }",
+        _presence_window(_nothing),
+    ),
+    "organizationPresence": Call(
+        "query($org: ID!, $from: Date!, $to: Date!) { organizationPresence(organizationId: $org, "
+        "from: $from, to: $to) { id } }",
+        _presence_window(_org_id),
+    ),
+    "presenceAnalytics": Call(
+        "query($id: ID!, $from: Date!, $to: Date!) { presenceAnalytics(networkId: $id, "
+        "from: $from, to: $to) { deidentified places { placeId } } }",
+        _presence_window(_network),
+    ),
+    "recordPresence": Call(
+        "mutation($input: RecordPresenceInput!) { recordPresence(input: $input) { id } }",
+        _new_visit,
+    ),
+    "updatePresence": Call(
+        "mutation($id: ID!) { updatePresence(id: $id, input: {hours: 1.5}) { id hours } }",
+        _presence_entry,
+    ),
+    "deletePresence": Call("mutation($id: ID!) { deletePresence(id: $id) }", _presence_entry),
     "sendReferral": Call(
         "mutation($input: SendReferralInput!) { sendReferral(input: $input) { id } }", _sending
     ),

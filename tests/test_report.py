@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import networkx as nx
 import pytest
 
-from graph import networks, organizations
+from graph import networks, organizations, presence
 from graph import referrals as g_ref
 from graph.db import Database, open_database
 from graph.lifecycle import Action
@@ -112,6 +112,16 @@ async def network(db: Database) -> Network:
             when = datetime(year, 1 + (i * 2) % 12, 3 + i, 10, tzinfo=UTC)
             rid = await _send(db, ids[source], ids[target], when, n)
             await _move(db, rid, ids[target], when, *steps)
+    # A's outreach worker at a park on six Tuesdays of spring 2024 (counts only).
+    park = await networks.create_place(db, name=unique("Parc "), kind="PARK")
+    for week in range(6):
+        day = date(2024, 4, 2) + timedelta(weeks=week)
+        await presence.record_presence(
+            db,
+            presence.PresenceInput(ids["A"], day, 2.0, 5, place_id=park["id"]),
+            by_user="worker",
+            now=datetime(day.year, day.month, day.day, 20, tzinfo=UTC),
+        )
     names = await organizations.organizations_by_id(db, list(ids.values()))
     return Network(net["id"], {k: names[i]["name"] for k, i in ids.items()}, ids)
 
@@ -150,7 +160,7 @@ def test_the_report_is_a_page_with_readable_figures(
     figures = sorted(p.name for p in (out / "figures").glob("*.png"))
     assert figures == [
         "acknowledgement.png", "declines.png", "density-ties.png", "funnel.png",
-        "network-2024.png", "network-2025.png",
+        "network-2024.png", "network-2025.png", "outreach.png",
     ]  # fmt: skip
     for name in figures:
         assert f"figures/{name}" in page
@@ -180,7 +190,7 @@ def test_the_research_export_is_deidentified_and_documented(
     _research(settings, network, out, fmt)
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     tables = ["edges", "funnel_need_territory", "network_metrics", "nodes",
-              "organization_metrics"]  # fmt: skip
+              "organization_metrics", "presence"]  # fmt: skip
     ext = "json" if fmt == "json" else "csv"
     graphs = [] if fmt == "csv" else [f"graphs/{q}.{fmt}" for q in QUARTERS]
     panel = ["panel/composition.csv", "panel/tie_spells.csv", "panel/waves.csv",
