@@ -221,6 +221,7 @@ _COUNT_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "organization_metrics": ("in_strength", "out_strength", "acknowledged", "accepted",
                              "completed"),
     "funnel_need_territory": FUNNEL_COUNTS,
+    "presence": ("contacts", "first_contacts", "referrals"),
 }  # fmt: skip
 
 

@@ -106,7 +106,9 @@ async def test_the_outreach_section_shows_regularity_yield_and_a_drawn_figure(
     assert log["park"]["name"] in page and log["mall"]["name"] in page
     assert "100%" in page and "25%" in page
     png = (figures / "outreach.png").read_bytes()
-    assert png.startswith(b"\x89PNG") and len(png) > 15_000
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and png[12:16] == b"IHDR"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width >= 600 and height >= 300  # a drawn figure, not an empty canvas
 
 
 async def test_without_presence_the_section_says_so_and_draws_nothing(
@@ -122,34 +124,31 @@ async def test_without_presence_the_section_says_so_and_draws_nothing(
 async def test_the_research_export_carries_presence_by_kind_with_small_cells_suppressed(
     log: dict[str, Any], db: Database, tmp_path: Path
 ) -> None:
-    window = g_agg.Window(date(2025, 5, 1), date(2025, 6, 30), g_agg.Period.MONTH)
+    # Researchers read whole quarters: Q2 2025 holds the whole log.
+    window = g_agg.Window(date(2025, 4, 1), date(2025, 6, 30), g_agg.Period.QUARTER)
     data = await gather_research(db, [log["net"]["id"]], window, now=datetime.now(UTC))
     write_research_export(data, tmp_path, "csv")
     with (tmp_path / "presence.csv").open(encoding="utf-8") as f:
-        rows = {(r["period"], r["place_kind"]): r for r in csv.DictReader(f)}
-    # May: park Tuesdays 6, 13, 20, 27 (8 h, 16 families), mall 7 May (1 h, 4 families).
-    may_park = rows["2025-05-01/2025-05-31", "PARK"]
-    assert (may_park["org_id"], may_park["visits"], may_park["hours"]) == (
-        log["a"]["id"],
-        "4",
-        "8.0",
-    )
-    assert (may_park["contacts"], may_park["first_contacts"], may_park["referrals"]) == (
-        "16",
-        "0",
+        rows = {r["place_kind"]: r for r in csv.DictReader(f)}
+    # Park: Tuesdays 6 May .. 24 June, 8 visits of 2 h and 4 families; 3 referrals (12, 19,
+    # 26 June). Mall: 7 May and 11 June, 1 h and 4 families each; 1 referral (12 June).
+    park, mall = rows["PARK"], rows["MALL"]
+    assert (park["visits"], park["hours"], park["contacts"], park["first_contacts"]) == (
+        "8",
+        "16.0",
+        "32",
         "0",
     )
-    assert may_park["referrals_per_hour"] == "0.0"
-    may_mall = rows["2025-05-01/2025-05-31", "MALL"]
-    assert may_mall["contacts"] == ""  # 4 families: suppressed
-    # June: park Tuesdays 3, 10, 17, 24 and the three referrals of weeks 6–8 (11, 18, 25 June).
-    june_park = rows["2025-06-01/2025-06-30", "PARK"]
-    assert (june_park["referrals"], june_park["referrals_per_hour"]) == ("", "")  # 3: suppressed
+    assert (mall["visits"], mall["hours"], mall["contacts"]) == ("2", "2.0", "8")
+    # 3 and 1 referrals: suppressed, marked S (not empty, not zero), and no rate from them.
+    assert (park["referrals"], park["referrals_per_hour"]) == ("S", "")
+    assert mall["referrals"] == "S"
+    # The organization under its pseudonym, the same as in the nodes table, never its id.
+    assert park["org_id"] == mall["org_id"] != log["a"]["id"]
     with (tmp_path / "nodes.csv").open(encoding="utf-8") as f:
-        hours = {(r["period"], r["id"]): r["presence_hours"] for r in csv.DictReader(f)}
-    assert hours["2025-05-01/2025-05-31", log["a"]["id"]] == "9.0"
-    assert hours["2025-06-01/2025-06-30", log["a"]["id"]] == "9.0"  # park 8 h + mall 11 June
+        hours = {r["id"]: r["presence_hours"] for r in csv.DictReader(f)}
+    assert hours[park["org_id"]] == "18.0"  # park 16 h + mall 2 h
     everything = "\n".join(p.read_text(encoding="utf-8") for p in tmp_path.glob("*.*"))
-    for secret in (log["park"]["id"], log["park"]["name"], log["mall"]["name"]):
+    for secret in (log["a"]["id"], log["park"]["id"], log["park"]["name"], log["mall"]["name"]):
         assert secret not in everything
     assert "`first_contacts`" in (tmp_path / "README.md").read_text(encoding="utf-8")
