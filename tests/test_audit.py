@@ -242,14 +242,12 @@ async def _staff_trail(world: World) -> tuple[dict[str, Any], Api, Api, list[str
             "mutation($n: String!) { createPlace(name: $n, kind: PARK) { id } }",
             {"n": unique("Parc ")},
         )
-        ids.append(
-            (
-                await world.db.row(
-                    "MATCH (a:AuditEntry {requestId: $r}) RETURN a.id AS id",
-                    r=response.headers["x-request-id"],
-                )
-            )["id"]
-        )  # type: ignore[index]
+        entry = await world.db.row(
+            "MATCH (a:AuditEntry {requestId: $r}) RETURN a.id AS id",
+            r=response.headers["x-request-id"],
+        )
+        assert entry is not None
+        ids.append(entry["id"])
     return org, staff, admin, ids
 
 

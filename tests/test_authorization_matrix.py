@@ -731,7 +731,7 @@ async def _subscription_outcome(m: Matrix, role: str, variables: dict[str, Any])
             httpx.AsyncClient(
                 transport=ASGIWebSocketTransport(app=m.app), base_url="http://maillage.test"
             ) as client,
-            aconnect_ws("/graphql", client, subprotocols=["graphql-transport-ws"]) as ws,
+            aconnect_ws("/graphql", client, subprotocols=["graphql-transport-ws"]) as ws,  # type: ignore[var-annotated]
         ):
             await ws.send_json({"type": "connection_init", "payload": params})
             ack = await ws.receive_json(timeout=10)

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -502,7 +502,7 @@ def _write_broken(tiny: Tiny, breaker: Any, directory: Path) -> tuple[str, int, 
         lines = path.read_text().splitlines(keepends=True)
         lines[1] = lines[1][:60] + "\n"  # cut short after its id
         path.write_text("".join(lines))
-    return where
+    return cast(tuple[str, int, str], where)
 
 
 @pytest.mark.parametrize("breaker", BREAKS)

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import networkx as nx
 import pytest
@@ -141,7 +141,7 @@ def _cli(settings: Settings, argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="maillage")
     sub = parser.add_subparsers(dest="command", required=True)
-    analytics_cli.add_commands(sub, with_db)
+    analytics_cli.add_commands(sub, cast(Any, with_db))
     args = parser.parse_args(argv)
     return int(args.func(settings, args))
 
@@ -284,7 +284,7 @@ def test_the_export_command_joins_the_existing_export_parser(settings: Settings)
     sub = parser.add_subparsers(dest="command", required=True)
     exporting = sub.add_parser("export").add_subparsers(dest="format", required=True)
     exporting.add_parser("hsds")
-    analytics_cli.add_commands(sub, lambda s, work: None)
+    analytics_cli.add_commands(sub, cast(Any, lambda s, work: None))
     args = parser.parse_args(["export", "research", "--network", "n", *WINDOW, "--period",
                               "month", "--format", "csv", "--out", "x"])  # fmt: skip
     assert (args.format, args.export_format, args.network) == ("research", "csv", ["n"])

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from websockets.typing import Subprotocol
 
 from graph import event_feed
 from server.settings import Settings, project_root
@@ -90,7 +91,9 @@ def two_servers(settings: Settings) -> Iterator[list[str]]:
 
 
 async def _subscribe(url: str, token: str | None, org: str) -> Any:
-    ws = await websockets.connect(f"ws://{url}/graphql", subprotocols=["graphql-transport-ws"])
+    ws = await websockets.connect(
+        f"ws://{url}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+    )
     await ws.send(
         json.dumps(
             {

@@ -31,7 +31,7 @@ async def subscribed(app: Any, token: str, variables: dict[str, Any]) -> AsyncIt
         httpx.AsyncClient(
             transport=ASGIWebSocketTransport(app=app), base_url="http://maillage.test"
         ) as client,
-        aconnect_ws("/graphql", client, subprotocols=["graphql-transport-ws"]) as ws,
+        aconnect_ws("/graphql", client, subprotocols=["graphql-transport-ws"]) as ws,  # type: ignore[var-annotated]
     ):
         await ws.send_json(
             {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
