@@ -34,8 +34,13 @@ goes through this module. The policy:
    figures.
 5. **Derived figures.** A rate is withheld when its numerator or denominator
    is; a median of hours is published with the count it is taken over.
-   Network measures computed from all the data (density, Gini, constraint,
-   betweenness…) are published precomputed and marked so in the codebook.
+   A weighted measure that could be solved for a suppressed count is not
+   given: Burt's constraint and effective size are computed on unit-weight
+   ties (two partners: constraint = p1² + p2² would give a hidden weight from
+   a published one), the Gini of in-strengths only when every in-strength is
+   published. Measures of tie existence (density, betweenness…) are
+   reproducible from the export; Louvain communities and their NMI are
+   published precomputed and marked so in the codebook.
 6. **One time grid.** Researchers' windows are whole calendar quarters cut
    into quarters (:func:`check_research_window`), so no two published cells
    overlap in time and no window can be differenced against another.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from analytics.build import referral_graph
 from analytics.disclosure import (
     EDGE_TREE,
     FUNNEL_TREE,
@@ -21,7 +22,8 @@ from analytics.disclosure import (
     protect_tree,
     tree_with_reasons,
 )
-from analytics.model import FunnelRow
+from analytics.model import FunnelRow, PeriodAggregate
+from analytics.organizations import burt_constraint, effective_size
 from analytics.suppression import SMALL_CELL_THRESHOLD
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "protect_funnel_rows",
     "protect_organization_rows",
     "protect_place_rows",
+    "unweighted_brokerage",
     "with_rates",
 ]
 
@@ -102,6 +105,7 @@ def protect_organization_rows(
     ``completed`` are published only when every edge they sum is; ``overdue``
     is withheld; rates follow their counts.
     """
+    edges = list(edges)
     received = margins_by(edges, "target", ["sent", "acknowledged", "accepted", "completed"])
     sent = margins_by(edges, "source", ["sent"])
     empty_in = {"sent": 0, "acknowledged": 0, "accepted": 0, "completed": 0}
@@ -119,6 +123,24 @@ def protect_organization_rows(
             out["median_hours_to_ack"] = None
         protected.append(with_rates(out, _ORGANIZATION_RATES))
     return protected
+
+
+def unweighted_brokerage(
+    aggregate: PeriodAggregate,
+) -> dict[str, tuple[float | None, float | None]]:
+    """Burt's constraint and effective size on the period's ties, every referral tie weight 1.
+
+    Weighted by referral counts, these would let a suppressed edge weight be
+    solved from a published one (two partners: constraint = p1² + p2²); with
+    unit weights (a pair tied both ways weighs 2 in the undirected
+    projection) they depend only on which ties exist, which is published, so
+    researchers can recompute them from the export.
+    """
+    graph = referral_graph(aggregate)
+    for _, _, data in graph.edges(data=True):
+        data["weight"] = 1
+    constraint, size = burt_constraint(graph), effective_size(graph)
+    return {node: (constraint[node], size[node]) for node in graph}
 
 
 def with_rates(

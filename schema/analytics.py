@@ -95,13 +95,16 @@ async def network_evolution(
     info: Info, network_id: str, start: date, end: date, period: g_agg.Period
 ) -> Evolution:
     """``Network.evolution``: network measures and tie dynamics per period."""
-    _network_audience(info, network_id)
+    audience = _network_audience(info, network_id)
     window = g_agg.Window(start, end, period)
     before, slices = await _with_previous(info, [network_id], window)
     aggregates = [before.aggregate, *(s.aggregate for s in slices)]
     rows = await asyncio.to_thread(evolution, aggregates)
-    return Evolution(start=start, end=end, period=period,
-                     periods=[evolution_period(row) for row in rows[1:]])  # fmt: skip
+    periods = [evolution_period(row) for row in rows[1:]]
+    if not audience.identified:
+        for row in periods:
+            row.referral_load_gini = None  # weighted: could give a suppressed count back
+    return Evolution(start=start, end=end, period=period, periods=periods)
 
 
 async def network_breakdowns(info: Info, network_id: str, start: date, end: date) -> Breakdowns:

@@ -32,6 +32,7 @@ from analytics.research_view import (
     protect_funnel_rows,
     protect_organization_rows,
     protect_place_rows,
+    unweighted_brokerage,
 )
 from analytics.vulnerability import critical_organizations
 from graph import aggregates as g_agg
@@ -70,6 +71,10 @@ def research_collaboration_periods(
                 organization_metrics_rows(aggregate, raw, threshold=0), edges
             )
         }
+        brokerage = unweighted_brokerage(aggregate)
+        for org, (constraint, size) in brokerage.items():
+            orgs[org]["constraint"], orgs[org]["effective_size"] = constraint, size
+        strengths = [orgs[n.id]["in_strength"] for n in aggregate.nodes]
         community = {o: i for i, c in enumerate(row.network.communities) for o in c}
         nodes = [
             OrganizationMeasures(
@@ -95,7 +100,9 @@ def research_collaboration_periods(
             density=net.density, reciprocity=net.reciprocity, transitivity=net.transitivity,
             components=net.components, largest_component_share=net.largest_component_share,
             degree_centralization=net.degree_centralization,
-            referral_load_gini=net.referral_load_gini, communities=len(net.communities),
+            # published only when every in-strength is (then it is recomputable from them)
+            referral_load_gini=net.referral_load_gini if None not in strengths else None,
+            communities=len(net.communities),
             modularity=net.modularity,
         )  # fmt: skip
         flows = sorted((_flow(e, names) for e in edges), key=lambda f: (f.source, f.target))

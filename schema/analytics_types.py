@@ -73,7 +73,10 @@ class NetworkMeasures:
     components: int = strawberry.field(description="Weak components, isolates included.")
     largest_component_share: float
     degree_centralization: float = strawberry.field(description="Freeman, undirected.")
-    referral_load_gini: float = strawberry.field(description="Gini of referrals received.")
+    referral_load_gini: float | None = strawberry.field(
+        description="Gini of referrals received; for researchers, null unless every "
+        "organization's in-strength is published."
+    )
     communities: int = strawberry.field(description="Louvain communities (seed 0).")
     modularity: float
 
@@ -158,7 +161,10 @@ class EvolutionPeriod:
     components: int
     largest_component_share: float
     degree_centralization: float
-    referral_load_gini: float
+    referral_load_gini: float | None = strawberry.field(
+        description="Gini of referrals received; null for researchers (it could be solved "
+        "for a suppressed in-strength)."
+    )
     communities: int
     modularity: float
     new_ties: int | None = strawberry.field(description="Ties absent the period before.")

@@ -38,6 +38,7 @@ from graph.db import Database
 from server import report_outreach as outreach
 from server import report_plots as plots
 from server.report_structure import structure_sections
+from server.report_trends import plot_rate_trends
 
 __all__ = ["ReportData", "gather_report", "write_report"]
 
@@ -124,6 +125,7 @@ def write_report(data: ReportData, out: Path) -> Path:
             deadline=min(float(n.get("ackDelayHours") or 72) for n in data.networks),
         ),
         plots.plot_declines([s.aggregate for s in data.periods], figures / "declines.png"),
+        plot_rate_trends([s.aggregate for s in data.periods], figures / "trends.png"),
     ]
     layout = plots.shared_layout(data.years)
     for year in data.years:
@@ -182,13 +184,14 @@ def _page(data: ReportData, figures: Sequence[str], presence: str = "") -> str:
         _section("Évolution du réseau", "How the network develops", figures[0]),
         _evolution_table(data.evolution),
         structure_sections(data),
+        _section("Tendances en graphique", "Trends, plotted", figures[4]),
         _section("Parcours des références", "Referral funnel", figures[1]),
         _section("Délai d'accusé de réception", "Time to acknowledge", figures[2]),
         _section("Refus par motif", "Declines by reason", figures[3]),
         "<h2>Réseau par année <span class='en'>Network per year</span></h2>",
         "<p class='note'>Couleur: type d'organisme; taille: références reçues; trait: références "
         "envoyées; tirets: partenariats déclarés. Même disposition pour chaque année.</p>",
-        *(f"<img src='{_e(f)}' alt='network'>" for f in figures[4:]),
+        *(f"<img src='{_e(f)}' alt='network'>" for f in figures[5:]),
         _black_holes(data),
         _service_gaps(data),
         _critical(data),

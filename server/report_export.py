@@ -60,6 +60,7 @@ from analytics.research_view import (
     protect_edge_rows,
     protect_funnel_rows,
     protect_organization_rows,
+    unweighted_brokerage,
 )
 from analytics.suppression import SMALL_CELL_THRESHOLD
 from graph import aggregates as g_agg
@@ -269,6 +270,7 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
     metrics: Sequence[PeriodMetrics] = evolution([data.before.aggregate, *aggregates])[1:]
     organizations: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
+    hidden_gini: set[str] = set()
     prior = data.before.aggregate
     for slice_ in data.periods:
         aggregate = slice_.aggregate
@@ -277,6 +279,11 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
         rows = protect_organization_rows(
             organization_metrics_rows(aggregate, raw, threshold=0), period_edges
         )
+        brokerage = unweighted_brokerage(aggregate)
+        for row in rows:
+            row["constraint"], row["effective_size"] = brokerage[row["org_id"]]
+        if any(r["in_strength"] is None for r in rows):
+            hidden_gini.add(period_label(aggregate))
         organizations += [
             {k: (names(v) if k == "org_id" else v) for k, v in r.items() if k != "overdue"}
             for r in rows
@@ -311,7 +318,10 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
             for a in aggregates
             for n in sorted(a.nodes, key=lambda n: names(n.id))
         ],
-        "network_metrics": network_metrics_rows(metrics),
+        "network_metrics": [
+            {**r, "referral_load_gini": None} if r["period"] in hidden_gini else r
+            for r in network_metrics_rows(metrics)
+        ],
         "organization_metrics": organizations,
         "funnel_need_territory": funnel,
         # Organizations under the same research-project pseudonyms as every other table.
@@ -362,7 +372,8 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
         "components": "Weakly connected components, isolated organizations included.",
         "largest_component_share": "Share of organizations in the largest component.",
         "degree_centralization": "Freeman degree centralization of the undirected ties.",
-        "referral_load_gini": "Gini coefficient of referrals received across organizations.",
+        "referral_load_gini": "Gini coefficient of referrals received across organizations; "
+        "empty when any organization's in_strength is suppressed (it could be solved for it).",
         "communities": "Number of Louvain communities (seed 0, weighted undirected ties).",
         "modularity": "Modularity of that partition.",
         "new_ties": "Ties absent in the previous period (the first row compares with the "
@@ -382,8 +393,9 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
         "only when every one of them is.",
         "out_strength": "Referrals sent (likewise over its outgoing edges).",
         "betweenness": "Normalized betweenness on directed, unweighted ties.",
-        "constraint": "Burt's constraint on weighted undirected ties; empty without ties.",
-        "effective_size": "Burt's effective size; empty without ties.",
+        "constraint": "Burt's constraint on the undirected ties, each referral tie weighing 1 "
+        "(a pair tied both ways weighs 2); empty without ties.",
+        "effective_size": "Burt's effective size, same weights; empty without ties.",
         "partners_gained": "Referral partners not seen in the previous period.",
         "partners_lost": "Referral partners of the previous period not seen now.",
         "acknowledgement_rate": "acknowledged / in_strength, as a receiver.",
@@ -418,16 +430,18 @@ _REPRODUCIBLE = {
     "network_metrics": ("organizations", "ties", "density", "reciprocity", "transitivity",
                         "components", "largest_component_share", "degree_centralization"),
     "organization_metrics": ("in_degree", "out_degree", "betweenness", "acknowledgement_rate",
-                             "acceptance_rate", "completion_rate"),
+                             "acceptance_rate", "completion_rate", "constraint",
+                             "effective_size"),
 }  # fmt: skip
 _PRECOMPUTED = {
-    "network_metrics": ("referral_load_gini", "communities", "modularity", "community_nmi"),
-    "organization_metrics": ("constraint", "effective_size", "median_hours_to_ack"),
+    "network_metrics": ("communities", "modularity", "community_nmi"),
+    "organization_metrics": ("median_hours_to_ack",),
     "edges": ("median_hours_to_ack",),
 }
 _FIGURE_KIND: dict[tuple[str, str], str] = {
     **{(t, c): "reproducible" for t, cs in _REPRODUCIBLE.items() for c in cs},
     **{(t, c): "precomputed" for t, cs in _PRECOMPUTED.items() for c in cs},
+    ("network_metrics", "referral_load_gini"): "reproducible (from in_strength, when published)",
     **{("network_metrics", c): "reproducible (precomputed in the first period)"
        for c in ("new_ties", "dissolved_ties", "persisting_ties", "jaccard")},
     **{("organization_metrics", c): "reproducible (precomputed in the first period)"

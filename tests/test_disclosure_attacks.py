@@ -47,9 +47,9 @@ query($id: ID!, $from: Date!, $to: Date!) {
       periods {
         start end
         metrics { organizations ties referrals density reciprocity transitivity components
-                  largestComponentShare degreeCentralization }
+                  largestComponentShare degreeCentralization referralLoadGini }
         nodes { id name inDegree outDegree inStrength outStrength betweenness
-                acknowledgementRate }
+                acknowledgementRate constraint effectiveSize }
         edges { source target sent acknowledged accepted contacted completed declined
                 redirected expired noShow cancelled overdue declinedByReason { reason count } }
         partnerships { source target }
@@ -310,10 +310,26 @@ async def test_the_export_applies_the_same_rule_and_recomputes_the_api(
         assert m["largestComponentShare"] == pytest.approx(largest / n, abs=1e-9)
         assert m["degreeCentralization"] == pytest.approx(central, abs=1e-9)
         between = nx.betweenness_centrality(g, normalized=True)
+        # Brokerage on unit-weight ties (a pair tied both ways weighs 2), nodes passed
+        # explicitly so NetworkX takes the same path with or without SciPy.
+        weighted = nx.Graph()
+        weighted.add_nodes_from(g)
+        for a, b in g.edges():
+            w = weighted[a][b]["weight"] + 1 if weighted.has_edge(a, b) else 1
+            weighted.add_edge(a, b, weight=w)
+        constraint = nx.constraint(weighted, nodes=list(weighted), weight="weight")
+        size = nx.effective_size(weighted, nodes=list(weighted), weight="weight")
         for node in period["nodes"]:
             assert node["inDegree"] == g.in_degree(node["id"])
             assert node["outDegree"] == g.out_degree(node["id"])
             assert node["betweenness"] == pytest.approx(between[node["id"]], abs=1e-9)
+            if weighted.degree(node["id"]):
+                assert node["constraint"] == pytest.approx(constraint[node["id"]], abs=1e-9)
+                assert node["effectiveSize"] == pytest.approx(size[node["id"]], abs=1e-9)
+            else:
+                assert node["constraint"] is None and node["effectiveSize"] is None
+        if m["referralLoadGini"] is not None:  # only when every in-strength is published
+            assert all(n["inStrength"] is not None for n in period["nodes"])
         ties = set(by_pair)
         if previous is not None:
             union = previous | ties

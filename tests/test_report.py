@@ -160,7 +160,7 @@ def test_the_report_is_a_page_with_readable_figures(
     figures = sorted(p.name for p in (out / "figures").glob("*.png"))
     assert figures == [
         "acknowledgement.png", "declines.png", "density-ties.png", "funnel.png",
-        "network-2024.png", "network-2025.png", "outreach.png",
+        "network-2024.png", "network-2025.png", "outreach.png", "trends.png",
     ]  # fmt: skip
     for name in figures:
         assert f"figures/{name}" in page
