@@ -34,7 +34,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph import identity, networks
+from graph import identity, networks, presence
 from graph.db import Database
 from graph.lifecycle import Action
 from server.app import create_app
@@ -326,6 +326,24 @@ async def _new_partnership(fuzz: Fuzz) -> str:
     return str(made["id"])
 
 
+async def _new_presence(fuzz: Fuzz) -> str:
+    """A visit the sending organization's worker logged yesterday (editable, deletable)."""
+    now = datetime.now(UTC)
+    made = await presence.record_presence(
+        fuzz.db,
+        presence.PresenceInput(
+            organization_id=fuzz.refs["sender"],
+            place_id=fuzz.refs["place"],
+            day=now.date() - timedelta(days=1),
+            hours=1.5,
+            contacts=3,
+        ),
+        by_user=fuzz.sender_staff.user_id,  # type: ignore[attr-defined]
+        now=now,
+    )
+    return str(made["id"])
+
+
 async def _new_organization(fuzz: Fuzz) -> str:
     return str((await fuzz.world.organization())["id"])
 
@@ -351,6 +369,7 @@ FRESH: dict[str, Callable[[Fuzz], Awaitable[str]]] = {
     "new-organization": _new_organization,
     "new-member": _new_member,
     "new-partnership": _new_partnership,
+    "new-presence": _new_presence,
 }
 
 
@@ -784,6 +803,84 @@ def test_create_place_survives_any_input(fuzz: Fuzz, drawn: dict[str, Any]) -> N
 
 
 # ---------------------------------------------------------------------------
+# Outreach presence
+
+RECENT = mostly(st.dates(date(2024, 1, 1), date(2026, 11, 30)).map(date.isoformat), DATES, one_in=3)
+HOURS = mostly(st.floats(0, 24, allow_nan=False), st.floats(allow_nan=False) | JUNK, one_in=4)
+HEADS = mostly(st.integers(0, 40), st.integers(-5, 5000), one_in=4)
+
+
+@FUZZ
+@given(
+    variables(
+        input=st.fixed_dictionaries(
+            {
+                "organizationId": ids("sender", "sender", "receiver", "loose"),
+                "date": RECENT,
+                "hours": HOURS,
+                "contacts": HEADS,
+            },
+            optional={
+                "firstContacts": HEADS,
+                "needCodes": codes(*NEEDS),
+                "warmHandoffs": HEADS,
+                "placeId": maybe(ids("place", "place", "territory")),
+                "newPlace": st.fixed_dictionaries(
+                    {"name": named("new-name"), "kind": enum("PARK", "MALL", "FOOD_BANK")},
+                    optional={"territoryId": maybe(ids("territory"))},
+                ),
+            },
+        )
+    )
+)
+def test_record_presence_survives_any_input(fuzz: Fuzz, drawn: dict[str, Any]) -> None:
+    fuzz.check(
+        "recordPresence",
+        "mutation($input: RecordPresenceInput!) { recordPresence(input: $input) { id } }",
+        fuzz.sender_staff,
+        drawn,
+    )
+
+
+@FUZZ
+@given(
+    variables(
+        id=mostly(fresh("new-presence"), ids("place", "sender"), one_in=4),
+        input=st.fixed_dictionaries(
+            {},
+            optional={
+                "date": RECENT,
+                "hours": HOURS,
+                "contacts": HEADS,
+                "firstContacts": HEADS,
+                "needCodes": codes(*NEEDS),
+                "warmHandoffs": HEADS,
+            },
+        ),
+    )
+)
+def test_update_presence_survives_any_input(fuzz: Fuzz, drawn: dict[str, Any]) -> None:
+    fuzz.check(
+        "updatePresence",
+        "mutation($id: ID!, $input: PresenceChangesInput!) { "
+        "updatePresence(id: $id, input: $input) { id } }",
+        fuzz.sender_staff,
+        drawn,
+    )
+
+
+@FUZZ
+@given(variables(id=mostly(fresh("new-presence"), ids("place", "sender"), one_in=4)))
+def test_delete_presence_survives_any_input(fuzz: Fuzz, drawn: dict[str, Any]) -> None:
+    fuzz.check(
+        "deletePresence",
+        "mutation($id: ID!) { deletePresence(id: $id) }",
+        fuzz.sender_staff,
+        drawn,
+    )
+
+
+# ---------------------------------------------------------------------------
 # Referrals
 
 SEND_INPUT = st.fixed_dictionaries(
@@ -998,6 +1095,9 @@ def test_every_mutation_is_fuzzed(fuzz: Fuzz) -> None:
         "endPartnership",
         "createTerritory",
         "createPlace",
+        "recordPresence",
+        "updatePresence",
+        "deletePresence",
         "sendReferral",
         "redirectReferral",
         "cancelReferral",
