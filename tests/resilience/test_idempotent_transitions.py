@@ -7,10 +7,13 @@ organization, the retry is answered with the referral and writes nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from graph.db import Database
-from tests.conftest import World, referral_through_graph
+from tests.conftest import Api, World, referral_through_graph
 
 ACK = """mutation($id: ID!, $seen: ReferralStatus) {
   acknowledgeReferral(id: $id, expectedStatus: $seen) { id status events { type } } }"""
@@ -31,13 +34,29 @@ def _code(body: dict[str, Any]) -> str:
     return str(body["errors"][0]["extensions"]["code"])
 
 
-async def test_a_retried_acknowledgement_returns_the_same_success_and_writes_nothing(
-    world: World, db: Database
-) -> None:
+@dataclass
+class Sent:
+    """A fresh SENT referral and the staff of both organizations."""
+
+    id: str
+    receiving: Api
+    sending: Api
+
+
+@pytest.fixture
+async def sent(world: World, db: Database) -> Sent:
     network = await world.network()
     sender, receiver = await world.organization(network), await world.organization(network)
     rid = await referral_through_graph(db, sender["id"], receiver["id"], [])
-    staff = await world.caller("ORG_STAFF", receiver)
+    return Sent(
+        rid, await world.caller("ORG_STAFF", receiver), await world.caller("ORG_STAFF", sender)
+    )
+
+
+async def test_a_retried_acknowledgement_returns_the_same_success_and_writes_nothing(
+    sent: Sent, db: Database
+) -> None:
+    rid, staff = sent.id, sent.receiving
     first = await staff.data(ACK, {"id": rid, "seen": "SENT"})
     again = await staff.data(ACK, {"id": rid, "seen": "SENT"})  # the first answer was "lost"
     assert first == again
@@ -49,29 +68,16 @@ async def test_a_retried_acknowledgement_returns_the_same_success_and_writes_not
     assert await _events(db, rid) == ["SENT", "ACKNOWLEDGED", "DECLINED"]
 
 
-async def test_without_the_seen_status_a_repeat_is_still_an_invalid_transition(
-    world: World, db: Database
-) -> None:
-    network = await world.network()
-    sender, receiver = await world.organization(network), await world.organization(network)
-    rid = await referral_through_graph(db, sender["id"], receiver["id"], [])
-    staff = await world.caller("ORG_STAFF", receiver)
-    await staff.data(ACK, {"id": rid})
-    assert _code(await staff(ACK, {"id": rid})) == "INVALID_TRANSITION"
+async def test_without_the_seen_status_a_repeat_is_still_an_invalid_transition(sent: Sent) -> None:
+    await sent.receiving.data(ACK, {"id": sent.id})
+    assert _code(await sent.receiving(ACK, {"id": sent.id})) == "INVALID_TRANSITION"
 
 
 async def test_a_retry_after_someone_else_moved_the_referral_is_a_conflict(
-    world: World, db: Database
+    sent: Sent, db: Database
 ) -> None:
-    network = await world.network()
-    sender, receiver = await world.organization(network), await world.organization(network)
-    rid = await referral_through_graph(db, sender["id"], receiver["id"], [])
-    receiving, sending = (
-        await world.caller("ORG_STAFF", receiver),
-        await world.caller("ORG_STAFF", sender),
-    )
-    await sending.data(CANCEL, {"id": rid})
-    body = await receiving(ACK, {"id": rid, "seen": "SENT"})
+    await sent.sending.data(CANCEL, {"id": sent.id})
+    body = await sent.receiving(ACK, {"id": sent.id, "seen": "SENT"})
     assert _code(body) == "CONFLICT"
     assert body["errors"][0]["extensions"]["currentStatus"] == "CANCELLED"
-    assert await _events(db, rid) == ["SENT", "CANCELLED"]
+    assert await _events(db, sent.id) == ["SENT", "CANCELLED"]
