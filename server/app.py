@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -133,6 +134,7 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utc_now,
     run_sweeper: bool = True,
+    auth_clock: Callable[[], float] = time.monotonic,
 ) -> Starlette:
     """Build the ASGI app from ``settings`` (default: from the environment).
 
@@ -180,7 +182,7 @@ def create_app(
     )
     app.state.settings = settings
     # Outermost last: request id, then body size, rate limit, authentication.
-    app.add_middleware(BearerAuthMiddleware, settings=settings)
+    app.add_middleware(BearerAuthMiddleware, settings=settings, monotonic=auth_clock)
     app.add_middleware(
         RateLimitMiddleware,
         per_minute=settings.rate_limit_per_minute,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -41,9 +42,20 @@ async def principal_from_header(db: Database, header: str | None) -> Principal |
 
 
 class BearerAuthMiddleware:
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    """Resolve the bearer token to a principal, cached per process for ``auth_cache_seconds``.
+
+    ``monotonic`` is the clock of the cache (seconds; tests pass one they move).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: Settings,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.app = app
         self.settings = settings
+        self._monotonic = monotonic
         self._touched: dict[str, float] = {}
         # sha256(header) -> (principal, monotonic expiry); never the raw token.
         self._cache: dict[str, tuple[Principal, float]] = {}
@@ -53,7 +65,7 @@ class BearerAuthMiddleware:
         if not header or ttl <= 0:
             return await principal_from_header(db, header)
         key = hashlib.sha256(header.encode()).hexdigest()
-        now = time.monotonic()
+        now = self._monotonic()
         hit = self._cache.get(key)
         if hit is not None and hit[1] > now:
             return hit[0]

@@ -163,7 +163,7 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
         "redirected": "… redirected by the target to a third organization.",
         "expired": "… expired, never acknowledged.",
         "cancelled": "… cancelled by the sender.",
-        "overdue": "… still waiting for acknowledgement at their deadline (72 h by default).",
+        "overdue": "… still waiting for acknowledgement past their deadline (72 h by default).",
         "median_hours_to_ack": "Median hours from sending to acknowledgement (acknowledged only); "
         "empty when `sent` or `acknowledged` is suppressed.",
     },
@@ -217,7 +217,7 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
         "acceptance_rate": "accepted / in_strength.",
         "completion_rate": "completed / accepted.",
         "median_hours_to_ack": "Median hours to acknowledge over all referrals it received.",
-        "overdue": "Referrals it received still unacknowledged at their deadline.",
+        "overdue": "Referrals it received still unacknowledged past their deadline.",
         "acknowledged": "Referrals it received and acknowledged.",
         "accepted": "Referrals it received and accepted.",
         "completed": "Referrals it received and completed.",

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import networkx as nx
 import pytest
+from matplotlib.image import imread
 
 from graph import networks, organizations
 from graph import referrals as g_ref
@@ -150,11 +151,19 @@ def test_the_report_is_a_page_with_readable_figures(
         "acknowledgement.png", "declines.png", "density-ties.png", "funnel.png",
         "network-2024.png", "network-2025.png",
     ]  # fmt: skip
+    # pixels = figure inches × 110 dpi (server/report_plots.py)
+    sizes = {
+        "acknowledgement.png": (880, 396), "declines.png": (990, 440),
+        "density-ties.png": (990, 440), "funnel.png": (880, 396),
+        "network-2024.png": (990, 825), "network-2025.png": (990, 825),
+    }  # fmt: skip
     for name in figures:
         assert f"figures/{name}" in page
-        data = (out / "figures" / name).read_bytes()
-        assert data.startswith(b"\x89PNG")
-        assert len(data) > 15_000, name  # drawn, not an empty canvas
+        path = out / "figures" / name
+        assert path.read_bytes().startswith(b"\x89PNG")
+        pixels = imread(path)  # decodes the PNG: a broken file raises
+        assert (pixels.shape[1], pixels.shape[0]) == sizes[name], name
+        assert (pixels != pixels[0, 0]).any(), f"{name} is a blank canvas"
     # D received 5 referrals and acknowledged none: the black-hole table names it.
     black_holes = page.split("Black holes")[1].split("<h2>")[0]
     assert network.names["D"] in black_holes
