@@ -601,6 +601,7 @@ async def add_note(
     actor_org_id: str,
     now: datetime,
 ) -> dict[str, Any]:
+    """Add a note to a referral's timeline, in whatever status it is (NOTE keeps it)."""
     parties = await referral_parties(db, referral_id)
     if parties is None:
         raise NotFound(f"No referral with id {referral_id}.", field="id")
@@ -671,6 +672,7 @@ async def withdraw_consent(
 
 
 async def referrals_by_id(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Referral id -> its fields (:data:`REFERRAL_FIELDS`); unknown ids are left out."""
     rows = await db.rows(
         f"MATCH (r:Referral) WHERE r.id IN $ids RETURN {REFERRAL_FIELDS} AS r", ids=ids
     )

@@ -164,6 +164,10 @@ def test_the_report_is_a_page_with_readable_figures(
         pixels = imread(path)  # decodes the PNG: a broken file raises
         assert (pixels.shape[1], pixels.shape[0]) == sizes[name], name
         assert (pixels != pixels[0, 0]).any(), f"{name} is a blank canvas"
+    # Overdue, by hand: the 5 referrals C→D of 2025 are still SENT past their deadline;
+    # every other referral was acknowledged 3 h after sending: none late.
+    assert "En retard<b>5</b>" in page
+    assert "Accusées après l&#x27;échéance<b>0</b>" in page
     # D received 5 referrals and acknowledged none: the black-hole table names it.
     black_holes = page.split("Black holes")[1].split("<h2>")[0]
     assert network.names["D"] in black_holes
