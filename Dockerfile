@@ -14,6 +14,7 @@ COPY pyproject.toml README.md* ./
 COPY server/ server/
 COPY schema/ schema/
 COPY graph/ graph/
+COPY domain/ domain/
 COPY analytics/ analytics/
 COPY simulator/ simulator/
 RUN pip install . \

@@ -26,7 +26,7 @@ test: setup
 	$(BIN)/pytest
 
 lint: setup
-	$(BIN)/ruff check server schema graph analytics simulator tests benchmarks
+	$(BIN)/ruff check server schema graph domain analytics simulator tests benchmarks
 	$(BIN)/mypy
 
 stop:

@@ -97,7 +97,7 @@ FUNNEL_TREE: Mapping[str, tuple[str, ...]] = {
 #: Referrals from an outreach place and those completed.
 PLACE_TREE: Mapping[str, tuple[str, ...]] = {"referrals": ("completed",)}
 #: Edge counts whose sets overlap the tree's: never given to researchers.
-WITHHELD_EDGE_FIELDS = ("no_show", "cancelled", "overdue")
+WITHHELD_EDGE_FIELDS = ("no_show", "cancelled", "overdue", "acknowledged_late")
 
 
 def pseudonym(key: bytes, organization_id: str) -> str:

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 _TIE_COUNTS = ("sent", "acknowledged", "accepted", "contacted", "completed", "no_show")
-_TIE_OUTCOMES = ("redirected", "expired", "cancelled", "overdue")
+_TIE_OUTCOMES = ("redirected", "expired", "cancelled", "overdue", "acknowledged_late")
 _ORGANIZATION_RATES = {
     "acknowledgement_rate": ("acknowledged", "in_strength"),
     "acceptance_rate": ("accepted", "in_strength"),

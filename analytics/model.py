@@ -50,10 +50,12 @@ class ReferralTie:
 
     Each count is the number of those referrals that ever reached the stage.
     ``declined`` maps a ``DeclineReason`` code to its count; ``overdue`` counts
-    referrals not acknowledged by their ``acknowledgeBy`` time (whether or not
-    acknowledged later); ``median_hours_to_ack`` is the median delay, in hours,
-    between sending and acknowledgement over the acknowledged referrals of this
-    pair (None when none was acknowledged).
+    referrals still awaiting their acknowledgement past their ``acknowledgeBy``
+    time (``domain.deadlines.is_overdue``; expired ones are not overdue), and
+    ``acknowledged_late`` those acknowledged after it, a separate measure;
+    ``median_hours_to_ack`` is the median delay, in hours, between sending and
+    acknowledgement over the acknowledged referrals of this pair (None when none
+    was acknowledged).
     """
 
     source: str
@@ -69,13 +71,15 @@ class ReferralTie:
     expired: int = 0
     cancelled: int = 0
     overdue: int = 0
+    acknowledged_late: int = 0
     median_hours_to_ack: float | None = None
 
     def __post_init__(self) -> None:
         # The fast test first: a large region builds ~1M ties per monthly evolution.
         counts = (
             self.acknowledged, self.accepted, self.contacted, self.completed, self.no_show,
-            self.redirected, self.expired, self.cancelled, self.overdue, *self.declined.values(),
+            self.redirected, self.expired, self.cancelled, self.overdue, self.acknowledged_late,
+            *self.declined.values(),
         )  # fmt: skip
         median = self.median_hours_to_ack
         if (
@@ -99,6 +103,7 @@ class ReferralTie:
             "expired": self.expired,
             "cancelled": self.cancelled,
             "overdue": self.overdue,
+            "acknowledged_late": self.acknowledged_late,
             **{f"declined[{reason}]": n for reason, n in self.declined.items()},
         }
         for name, value in counts.items():

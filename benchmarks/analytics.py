@@ -156,14 +156,12 @@ async def naive_pipeline(
     for e in events:
         r = referrals.setdefault(e["referral"], {
             "s": e["sender"], "t": e["receiver"], "sent": e["sentAt"].to_native(),
-            "by": e["acknowledgeBy"].to_native(), "types": set(), "ack": None, "answer": None,
+            "by": e["acknowledgeBy"].to_native(), "types": set(), "ack": None,
             "reason": None})  # fmt: skip
         at = e["at"].to_native()
         r["types"].add(e["type"])
         if e["type"] == "ACKNOWLEDGED":
             r["ack"] = at if r["ack"] is None else min(r["ack"], at)
-        if e["type"] in ("ACKNOWLEDGED", "CANCELLED"):
-            r["answer"] = at if r["answer"] is None else min(r["answer"], at)
         if e["type"] == "DECLINED":
             r["reason"] = e["reason"] or "OTHER"
 
@@ -204,8 +202,11 @@ async def naive_pipeline(
                 completed=reached("COMPLETED"), no_show=reached("NO_SHOW"),
                 declined=dict(declined), redirected=reached("REDIRECTED"),
                 expired=reached("EXPIRED"), cancelled=reached("CANCELLED"),
+                # still SENT (nothing moved it on) and past its deadline
                 overdue=sum(1 for r in rs if r["by"] < NOW
-                            and (r["answer"] is None or r["answer"] > r["by"])),
+                            and not r["types"] & {"ACKNOWLEDGED", "EXPIRED", "CANCELLED"}),
+                acknowledged_late=sum(1 for r in rs if r["ack"] is not None
+                                      and r["ack"] > r["by"]),
                 median_hours_to_ack=statistics.median(hours) if hours else None,
             ))  # fmt: skip
         ids = {n.id for n in nodes}

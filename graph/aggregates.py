@@ -20,10 +20,10 @@ Definitions shared by every function:
 - **Counting.** A referral counts at a stage if it *ever* reached it (it has
   an event of that type), whatever its status now; a decline counts under the
   reason of its DECLINED event (OTHER when none).
-- **Overdue.** Still SENT at its ``acknowledgeBy`` time, judged at ``now``:
-  ``acknowledgeBy < now`` and neither acknowledged nor cancelled by then.
-  Acknowledged late or expired afterwards still counts (the contract of
-  :class:`~analytics.model.ReferralTie`); cancelled in time does not.
+- **Overdue.** The one definition (:func:`domain.deadlines.is_overdue`):
+  still awaiting its acknowledgement (SENT) at ``now`` and past
+  ``acknowledgeBy``, as in the inbox. Expired, cancelled or acknowledged
+  referrals, late or not, are not overdue.
 - **Median hours to acknowledge.** ``percentileCont(hours, 0.5)`` over the
   acknowledged referrals: the textbook median (mean of the two middle values),
   as :func:`statistics.median`, not ``percentileDisc`` (the lower one).
@@ -52,10 +52,11 @@ from analytics.model import (
     PlaceRow,
     ReferralTie,
 )
+from domain.errors import BadUserInput
+from domain.vocabulary import DeclineReason
 from graph import aggregates_cypher as q
+from graph import referral_conditions as when
 from graph.db import Database, Tx
-from graph.errors import BadUserInput
-from graph.vocabulary import DeclineReason
 
 __all__ = [
     "MAX_WINDOW_DAYS",
@@ -423,6 +424,7 @@ def _params(
         ],
         "now": now or datetime.now(UTC),
         "reasons": _REASONS,
+        **when.deadline_parameters(),
     }
 
 
@@ -485,7 +487,7 @@ def _org_node(row: dict[str, Any]) -> OrgNode:
 def _tie(source: str, target: str, counts: Sequence[Any]) -> ReferralTie:
     """A tie from the list REFERRAL_TIES returns (see its comment for the order)."""
     sent, ack, accepted, contacted, completed, no_show, redirected, expired, cancelled = counts[:9]
-    overdue, median, declined = counts[9:]
+    overdue, late, median, declined = counts[9:]
     return ReferralTie(
         source=source,
         target=target,
@@ -500,6 +502,7 @@ def _tie(source: str, target: str, counts: Sequence[Any]) -> ReferralTie:
         expired=int(expired),
         cancelled=int(cancelled),
         overdue=int(overdue),
+        acknowledged_late=int(late),
         median_hours_to_ack=None if median is None else float(median),
     )
 

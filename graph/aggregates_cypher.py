@@ -10,10 +10,11 @@ Every query takes the same parameters, so one call site can run any of them:
   ``$first`` when ``$unit`` is null;
 - ``$periods`` — ``[{key, start, end}]`` with ``key`` that same truncated
   date and ``start``/``end`` the period's first and last day (both included);
-- ``$now`` — the reference time of "overdue": a referral is overdue when its
-  ``acknowledgeBy`` is before ``$now`` and it was still SENT then (neither
-  acknowledged nor cancelled by that time), whether or not it was
-  acknowledged or expired afterwards;
+- ``$now`` and the parameters of
+  :func:`graph.referral_conditions.deadline_parameters` — "overdue" as
+  everywhere (:mod:`domain.deadlines`): still awaiting its acknowledgement and
+  past ``acknowledgeBy`` at ``$now``; an expired or late-acknowledged referral
+  is not overdue;
 - ``$reasons`` — the DeclineReason codes, in the order of the returned
   ``declined`` lists;
 - ``$spans`` — for the queries of referrals: each organization's memberships
@@ -29,6 +30,8 @@ members of one of the networks on the (UTC) day it was sent; this is also how
 """
 
 from __future__ import annotations
+
+from graph import referral_conditions as when
 
 __all__ = [
     "ACTIVE_MEMBERS",
@@ -61,14 +64,12 @@ _REFERRALS = (
     "ELSE date.truncate($unit, r.sentAt) END AS period "
 )
 
-# What a referral ever reached: its event types, first acknowledgement, when it
-# stopped waiting for one (acknowledged or cancelled; an expiry is the consequence
-# of waiting too long, not an answer), and its decline reason.
+# What a referral ever reached: its event types, first acknowledgement and its
+# decline reason.
 _STAGES = (
     "CALL (r) { MATCH (r)-[:HAS_EVENT]->(e:ReferralEvent) "
     "RETURN collect(e.type) AS types, "
     "min(CASE WHEN e.type = 'ACKNOWLEDGED' THEN e.at END) AS ackAt, "
-    "min(CASE WHEN e.type IN ['ACKNOWLEDGED', 'CANCELLED'] THEN e.at END) AS answeredAt, "
     "head(collect(CASE WHEN e.type = 'DECLINED' THEN coalesce(e.reason, 'OTHER') END)) "
     "AS declineReason } "
 )
@@ -88,7 +89,7 @@ _DECLINED_BY_REASON = "[reason IN $reasons | size([x IN reasons WHERE x = reason
 #: One row per period: ``receivers``, a list of ``[receiver id, median hours to
 #: acknowledge over all it received, ties]``, each tie ``[sender id, sent,
 #: acknowledged, accepted, contacted, completed, noShow, redirected, expired,
-#: cancelled, overdue, median hours, declined per $reasons]``: the
+#: cancelled, overdue, acknowledged late, median hours, declined per $reasons]``: the
 #: :class:`~analytics.model.ReferralTie` counts. Nested lists keep the records few
 #: (the driver's cost is per record) and one scan serves ties and receivers.
 #: Medians are ``percentileCont(hours, 0.5)``: the mean of the two middle values
@@ -97,15 +98,16 @@ REFERRAL_TIES = (
     _REFERRALS + _STAGES + "WITH period, s.id AS source, t.id AS target, types, declineReason, "
     "CASE WHEN ackAt IS NULL THEN null "
     "ELSE duration.inSeconds(r.sentAt, ackAt).seconds / 3600.0 END AS hours, "
-    "r.acknowledgeBy < $now AND coalesce(answeredAt > r.acknowledgeBy, true) AS overdue "
+    f"{when.overdue('r')} AS overdue, {when.acknowledged_late('ackAt')} AS late "
     f"WITH period, source, target, {_FUNNEL_SUMS}, "
     f"{_reached('NO_SHOW')} AS noShow, {_reached('REDIRECTED')} AS redirected, "
     f"{_reached('EXPIRED')} AS expired, {_reached('CANCELLED')} AS cancelled, "
     "sum(CASE WHEN overdue THEN 1 ELSE 0 END) AS overdue, "
+    "sum(CASE WHEN late THEN 1 ELSE 0 END) AS acknowledgedLate, "
     "percentileCont(hours, 0.5) AS medianHours, collect(hours) AS hours "
     "WITH period, target, "
     "collect([source, sent, acknowledged, accepted, contacted, completed, noShow, redirected, "
-    "expired, cancelled, overdue, medianHours, "
+    "expired, cancelled, overdue, acknowledgedLate, medianHours, "
     "[reason IN $reasons | size([x IN reasons WHERE x = reason])]]) AS ties, "
     "reduce(pool = [], h IN collect(hours) | pool + h) AS received "
     "CALL (received) { UNWIND received AS h RETURN percentileCont(h, 0.5) AS receiverHours } "

@@ -12,8 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.errors import InvalidTransition
+from domain.lifecycle import (
+    ACTIONS,
+    EVENT_PARTIES,
+    STATUS_KEEPING_EVENTS,
+    Party,
+    next_status,
+)
+from domain.vocabulary import DeclineReason
 from graph.db import Database
-from graph.errors import InvalidTransition
 from graph.importer_checks import DirectoryChecker, Progress, Skipped
 from graph.importer_rows import (
     FILE_ORDER,
@@ -37,21 +45,12 @@ from graph.importer_state import (
     repeated,
 )
 from graph.importer_writes import load_database_memberships
-from graph.lifecycle import ACTIONS, Party, next_status
-from graph.vocabulary import DeclineReason, EventType
 
 __all__ = ["Checker"]
 
 _ACTION_OF = {rule.event.value: action for action, rule in ACTIONS.items()}
-_PARTY = {rule.event.value: rule.party for rule in ACTIONS.values()}
-_PARTY.update(
-    {"SENT": Party.SENDER, "CONTACT_PURGED": Party.SYSTEM, "CONSENT_WITHDRAWN": Party.EITHER}
-)
-_KEEPS_STATUS = {
-    EventType.NOTE.value,
-    EventType.CONTACT_PURGED.value,
-    EventType.CONSENT_WITHDRAWN.value,
-}
+_PARTY = {event.value: party for event, party in EVENT_PARTIES.items()}
+_KEEPS_STATUS = frozenset(event.value for event in STATUS_KEEPING_EVENTS)
 _DECLINE_REASONS = frozenset(r.value for r in DeclineReason)
 # Which events may carry a reason: a decline code (required or not) or a short text.
 _REASONS = {

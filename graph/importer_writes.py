@@ -5,7 +5,7 @@ writing the same rows twice changes nothing, and a write interrupted between
 batches is finished by writing again. Referrals are written as
 graph/referrals.py writes them (networks, watchers, retention, family; the
 status their events will give them), then their events are appended as
-``_append_event`` does: each new
+:func:`graph.referral_events.record_event` does: each new
 event takes the next ``seq`` of the one event counter and sets the referral's
 ``status``, ``updatedAt``, ``lastEventSeq`` and, when it closes it,
 ``closedAt``. Events already in the database keep their ``seq``.
@@ -20,9 +20,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from domain.lifecycle import closes_loop
 from graph.db import Database
 from graph.importer_state import IN_DATABASE, NO_STATUS, STATUSES, Registry, family_alt_id
-from graph.vocabulary import TERMINAL_STATUSES
 
 __all__ = [
     "EVENTS",
@@ -190,8 +190,6 @@ EVENTS = (
     "r.consentGiven = CASE WHEN ref.withdrawnAt IS NULL THEN r.consentGiven ELSE false END"
 )
 
-_TERMINAL = frozenset(s.value for s in TERMINAL_STATUSES)
-_KEEPS_STATUS = frozenset({"NOTE", "CONTACT_PURGED", "CONSENT_WITHDRAWN"})
 _NAMESPACE = "maillage-import"
 
 
@@ -323,7 +321,7 @@ def event_batch(
                     "comment": event["comment"],
                 }
             )
-            if status in _TERMINAL and kind not in _KEEPS_STATUS:
+            if closes_loop(kind, status):
                 closed = event["at"]
             if kind in ("CONTACT_PURGED", "CONSENT_WITHDRAWN") and purged is None:
                 purged = event["at"]

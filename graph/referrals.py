@@ -21,9 +21,18 @@ from typing import Any
 
 from neo4j.exceptions import ConstraintError
 
+from domain.errors import BadUserInput, Conflict, NotFound, ServiceUnavailable
+from domain.lifecycle import ACTIONS, Action, next_status
+from domain.vocabulary import (
+    ConsentMethod,
+    DeclineReason,
+    EventType,
+    ReferralStatus,
+    Urgency,
+)
+from graph import referral_conditions as when
 from graph.db import Database, Tx
-from graph.errors import BadUserInput, Conflict, NotFound, ServiceUnavailable
-from graph.lifecycle import ACTIONS, Action, next_status
+from graph.referral_events import record_event
 from graph.validation import (
     check_codes,
     check_email,
@@ -33,14 +42,6 @@ from graph.validation import (
     check_languages,
     check_text,
     optional_text,
-)
-from graph.vocabulary import (
-    TERMINAL_STATUSES,
-    ConsentMethod,
-    DeclineReason,
-    EventType,
-    ReferralStatus,
-    Urgency,
 )
 
 __all__ = [
@@ -248,45 +249,6 @@ async def _check_destination(
     return list(row["networks"])
 
 
-async def _append_event(
-    tx: Tx,
-    referral_id: str,
-    event: EventType,
-    status: ReferralStatus,
-    *,
-    at: datetime,
-    actor_user_id: str | None,
-    actor_org_id: str | None,
-    reason: str | None = None,
-    comment: str | None = None,
-) -> None:
-    closes = status in TERMINAL_STATUSES and event not in {
-        EventType.NOTE,
-        EventType.CONTACT_PURGED,
-        EventType.CONSENT_WITHDRAWN,
-    }
-    await tx.run(
-        "MATCH (c:EventCounter {name: 'referralEvents'}) SET c.value = c.value + 1 "
-        "WITH c.value AS seq "
-        "MATCH (r:Referral {id: $rid}) "
-        "CREATE (r)-[:HAS_EVENT]->(:ReferralEvent {id: $eid, seq: seq, type: $type, "
-        "status: $status, at: $at, actorUserId: $user, actorOrganizationId: $org, "
-        "reason: $reason, comment: $comment}) "
-        "SET r.status = $status, r.updatedAt = $at, r.lastEventSeq = seq "
-        "FOREACH (_ IN CASE WHEN $closes THEN [1] ELSE [] END | SET r.closedAt = $at)",
-        rid=referral_id,
-        eid=str(uuid.uuid4()),
-        type=event.value,
-        status=status.value,
-        at=at,
-        user=actor_user_id,
-        org=actor_org_id,
-        reason=reason,
-        comment=comment,
-        closes=closes,
-    )
-
-
 async def _create_referral(
     tx: Tx,
     *,
@@ -428,7 +390,7 @@ async def send_referral(
             scope=scope,
             payload_hash=digest,
         )
-        await _append_event(
+        await record_event(
             tx,
             rid,
             EventType.SENT,
@@ -526,23 +488,12 @@ async def transition(
                 currentStatus=current,
             )
         status = next_status(current, action)
-        event = {
-            Action.ACKNOWLEDGE: EventType.ACKNOWLEDGED,
-            Action.ACCEPT: EventType.ACCEPTED,
-            Action.DECLINE: EventType.DECLINED,
-            Action.REDIRECT: EventType.REDIRECTED,
-            Action.RECORD_CONTACT: EventType.CONTACTED,
-            Action.COMPLETE: EventType.COMPLETED,
-            Action.RECORD_NO_SHOW: EventType.NO_SHOW,
-            Action.EXPIRE: EventType.EXPIRED,
-            Action.CANCEL: EventType.CANCELLED,
-            Action.NOTE: EventType.NOTE,
-        }[action]
+        event = ACTIONS[action].event
         if new_target is not None:
             await _redirect(
                 tx, rid, new_target, actor_user_id=actor_user_id, actor_org_id=actor_org_id, now=now
             )
-        await _append_event(
+        await record_event(
             tx,
             rid,
             event,
@@ -658,7 +609,7 @@ async def _redirect(
         old=original_id,
         receiver=receiver,
     )
-    await _append_event(
+    await record_event(
         tx,
         new_id,
         EventType.SENT,
@@ -680,6 +631,7 @@ async def add_note(
     actor_org_id: str,
     now: datetime,
 ) -> dict[str, Any]:
+    """Add a note to a referral's timeline, in whatever status it is (NOTE keeps it)."""
     parties = await referral_parties(db, referral_id)
     if parties is None:
         raise NotFound(f"No referral with id {referral_id}.", field="id")
@@ -734,7 +686,7 @@ async def withdraw_consent(
             now=now,
         )
         for link in chain:
-            await _append_event(
+            await record_event(
                 tx,
                 link["id"],
                 EventType.CONSENT_WITHDRAWN,
@@ -750,6 +702,7 @@ async def withdraw_consent(
 
 
 async def referrals_by_id(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Referral id -> its fields (:data:`REFERRAL_FIELDS`); unknown ids are left out."""
     rows = await db.rows(
         f"MATCH (r:Referral) WHERE r.id IN $ids RETURN {REFERRAL_FIELDS} AS r", ids=ids
     )
@@ -781,8 +734,7 @@ async def find_referrals(
         "AND ($networks IS NULL OR any(n IN r.networkIds WHERE n IN $networks)) "
         "AND ($need IS NULL OR $need IN r.needCodes) "
         "AND ($after IS NULL OR r.sentAt >= $after) AND ($before IS NULL OR r.sentAt < $before) "
-        "AND ($overdue IS NULL "
-        "     OR (r.status = 'SENT' AND r.acknowledgeBy < $now) = $overdue) "
+        f"AND ($overdue IS NULL OR {when.overdue('r')} = $overdue) "
         "WITH collect(r) AS inBox "
         "WITH inBox, [r IN inBox WHERE $status IS NULL OR r.status = $status] AS matching "
         "UNWIND (CASE WHEN size(matching) = 0 THEN [null] ELSE matching END) AS r "
@@ -801,6 +753,7 @@ async def find_referrals(
         before=flt.sent_before,
         overdue=flt.overdue,
         now=now,
+        **when.deadline_parameters(),
         status=status,
         statuses=[s.value for s in ReferralStatus],
         skip=skip,

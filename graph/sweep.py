@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.deadlines import expires_at, is_expirable
+from domain.lifecycle import ACTIONS, Action, next_status
+from domain.vocabulary import EventType, ReferralStatus
+from graph import referral_conditions as when
 from graph.db import Database, Tx
-from graph.lifecycle import Action, next_status
-from graph.referrals import _append_event
-from graph.vocabulary import EventType, ReferralStatus
+from graph.referral_events import record_event
 
 __all__ = ["SweepResult", "sweep"]
 
@@ -29,10 +31,10 @@ class SweepResult:
 async def _expire_batch(db: Database, now: datetime) -> int:
     async def work(tx: Tx) -> int:
         rows = await tx.rows(
-            "MATCH (r:Referral) WHERE r.status = 'SENT' AND r.acknowledgeBy < $now "
-            "RETURN r.id AS id LIMIT $batch",
+            f"MATCH (r:Referral) WHERE {when.expirable('r')} RETURN r.id AS id LIMIT $batch",
             now=now,
             batch=BATCH,
+            **when.deadline_parameters(),
         )
         done = 0
         for row in rows:
@@ -45,15 +47,17 @@ async def _expire_batch(db: Database, now: datetime) -> int:
                 "MATCH (r:Referral {id: $id}) RETURN r.status AS status, r.acknowledgeBy AS by",
                 id=row["id"],
             )
-            if current is None or current["status"] != ReferralStatus.SENT.value:
+            if current is None:
                 continue
-            status = next_status(current["status"], Action.EXPIRE)
-            await _append_event(
+            deadline = current["by"].to_native()
+            if not is_expirable(current["status"], deadline, now):
+                continue
+            await record_event(
                 tx,
                 row["id"],
-                EventType.EXPIRED,
-                status,
-                at=current["by"].to_native(),
+                ACTIONS[Action.EXPIRE].event,
+                next_status(current["status"], Action.EXPIRE),
+                at=expires_at(deadline),
                 actor_user_id=None,
                 actor_org_id=None,
                 reason="NOT_ACKNOWLEDGED_IN_TIME",
@@ -83,7 +87,7 @@ async def _purge_batch(db: Database, now: datetime) -> int:
                 id=row["id"],
                 now=now,
             )
-            await _append_event(
+            await record_event(
                 tx,
                 row["id"],
                 EventType.CONTACT_PURGED,

@@ -344,7 +344,8 @@ def _flow(row: Mapping[str, Any]) -> ReferralFlow:
         completed=row["completed"], no_show=row["no_show"], declined=row["declined"],
         declined_by_reason=_reasons({r: n for r, n in reasons.items() if n != 0}),
         redirected=row["redirected"], expired=row["expired"], cancelled=row["cancelled"],
-        overdue=row["overdue"], median_hours_to_acknowledge=row["median_hours_to_ack"],
+        overdue=row["overdue"], acknowledged_late=row["acknowledged_late"],
+        median_hours_to_acknowledge=row["median_hours_to_ack"],
     )  # fmt: skip
 
 

@@ -241,6 +241,7 @@ def _flow(row: Mapping[str, Any], names: Pseudonyms) -> ReferralFlow:
         contacted=row["contacted"], completed=row["completed"], no_show=None,
         declined=row["declined"], declined_by_reason=_reasons(row),
         redirected=row["redirected"], expired=row["expired"], cancelled=None, overdue=None,
+        acknowledged_late=None,  # withheld from researchers, like overdue
         median_hours_to_acknowledge=row["median_hours_to_ack"],
     )  # fmt: skip
 

@@ -120,6 +120,9 @@ class ReferralFlow:
     expired: int | None
     cancelled: int | None
     overdue: int | None
+    acknowledged_late: int | None = strawberry.field(
+        description="Acknowledged after acknowledgeBy: late, and so no longer overdue."
+    )
     median_hours_to_acknowledge: float | None
 
 

@@ -20,10 +20,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graph.errors import Forbidden
+from domain.errors import Forbidden
+from domain.lifecycle import Action, Party, party_of
 from graph.identity import Principal
 
-__all__ = ["RULES", "Scope", "allowed", "denial", "require"]
+__all__ = [
+    "PARTY_OPERATIONS",
+    "RULES",
+    "Scope",
+    "allowed",
+    "denial",
+    "referral_actor",
+    "require",
+]
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,35 @@ RULES: dict[str, frozenset[str]] = {
     "token.revoke": frozenset({"PLATFORM_ADMIN", "SELF"}),
     "token.list": frozenset({"PLATFORM_ADMIN", "SELF"}),
 }
+
+
+#: The operation of the table that governs each party of the referral lifecycle
+#: (which party takes which action is the lifecycle's: domain/lifecycle.py).
+PARTY_OPERATIONS: dict[Party, str] = {
+    Party.RECEIVER: "referral.advance",
+    Party.SENDER: "referral.cancel",
+    Party.EITHER: "referral.note",
+}
+
+
+def referral_actor(
+    principal: Principal, action: Action, *, sender_id: str, receiver_id: str
+) -> tuple[str, str]:
+    """The operation to check for ``action`` and the organization it is taken for.
+
+    The lifecycle says which party takes the action; a note is taken for the
+    caller's own side (the receiver's when the caller is staff of both).
+    """
+    party = party_of(action)
+    if party is Party.SYSTEM:
+        raise Forbidden(f"{action.value} is done by the system, not by a user.")
+    if party is Party.SENDER:
+        org = sender_id
+    elif party is Party.RECEIVER:
+        org = receiver_id
+    else:
+        org = receiver_id if receiver_id in principal.org_roles else sender_id
+    return PARTY_OPERATIONS[party], org
 
 
 def _holds(principal: Principal, grant: str, scope: Scope) -> bool:

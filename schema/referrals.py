@@ -19,17 +19,17 @@ from typing import Annotated, Any
 
 import strawberry
 
+from domain.deadlines import is_overdue
+from domain.lifecycle import Action, is_terminal
 from graph import event_feed, identity
 from graph import referrals as g_ref
 from graph import vocabulary as v
 from graph.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
-from graph.lifecycle import Action
 from graph.validation import check_id, check_instant
-from graph.vocabulary import TERMINAL_STATUSES
 from schema.access import authorize, record_personal_read
 from schema.context import Context, Info
 from schema.pagination import Connection, page_window, to_connection
-from schema.policy import Scope, allowed, denial
+from schema.policy import Scope, allowed, denial, referral_actor
 from schema.types import Need, Organization, Place, Service, native
 
 __all__ = ["ReferralMutation", "ReferralQuery", "ReferralSubscription"]
@@ -174,11 +174,11 @@ class Referral:
 
     @strawberry.field(description="Not acknowledged and past acknowledgeBy.")
     def overdue(self, info: Info) -> bool:
-        return self.status == v.ReferralStatus.SENT and self.acknowledge_by < _now(info)
+        return is_overdue(self.status, self.acknowledge_by, _now(info))
 
     @strawberry.field(description="The sender knows the outcome: the status is terminal.")
     def loop_closed(self) -> bool:
-        return v.ReferralStatus(self.status) in TERMINAL_STATUSES
+        return is_terminal(self.status)
 
     @strawberry.field
     async def sender(self, info: Info) -> Organization | None:
@@ -389,13 +389,9 @@ async def _act(
 ) -> Referral:
     row = await _readable(info, referral_id)
     caller = info.context.caller
-    if action is Action.CANCEL:
-        operation, actor_org = "referral.cancel", row["senderId"]
-    elif action is Action.NOTE:
-        operation = "referral.note"
-        actor_org = row["receiverId"] if row["receiverId"] in caller.org_roles else row["senderId"]
-    else:
-        operation, actor_org = "referral.advance", row["receiverId"]
+    operation, actor_org = referral_actor(
+        caller, action, sender_id=row["senderId"], receiver_id=row["receiverId"]
+    )
     authorize(info, operation, Scope.of([actor_org]))
     updated = await g_ref.transition(
         info.context.db,

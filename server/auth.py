@@ -43,7 +43,10 @@ async def principal_from_header(db: Database, header: str | None) -> Principal |
 
 
 class BearerAuthMiddleware:
-    """Authenticate ``/graphql`` requests; ``monotonic`` is the cache's clock (tests move it)."""
+    """Resolve the bearer token to a principal, cached per process for ``auth_cache_seconds``.
+
+    ``monotonic`` is the clock of the cache (seconds; tests pass one they move).
+    """
 
     def __init__(
         self,

@@ -221,6 +221,11 @@ def _summary(data: ReportData) -> str:
             f"{statistics.median(medians):.0f} h" if medians else "—",
         ),
         ("En retard", "overdue", str(sum(t.overdue for t in aggregate.ties))),
+        (
+            "Accusées après l'échéance",
+            "acknowledged late",
+            str(sum(t.acknowledged_late for t in aggregate.ties)),
+        ),
         ("Boucles ouvertes", "open loops", str(loops)),
     ]
     body = "".join(
@@ -396,8 +401,10 @@ def _method() -> str:
         "actuel. <span class='en'>A referral counts at every stage it ever reached.</span></li>"
         "<li>Un lien (tie) relie deux organismes lorsqu'au moins une référence a été envoyée "
         "dans la période; densité = liens / (n (n − 1)).</li>"
-        "<li>En retard: toujours « envoyée » à l'échéance d'accusé de réception (72 h par "
-        "défaut). <span class='en'>Overdue: still SENT at acknowledgeBy.</span></li>"
+        "<li>En retard: toujours « envoyée » après l'échéance d'accusé de réception (72 h "
+        "par défaut), comme dans la boîte de réception; une référence expirée n'est pas en "
+        "retard. <span class='en'>Overdue: still SENT past acknowledgeBy, as in the inbox; "
+        "expired referrals are not overdue.</span></li>"
         "<li>Territoire de la famille: celui du lieu de proximité d'origine, sinon celui de "
         "l'organisme qui réfère.</li>"
         "<li>Communautés: Louvain (graine 0); stabilité: information mutuelle normalisée.</li>"

@@ -23,6 +23,7 @@ import itertools
 import math
 import random
 
+from domain.lifecycle import TERMINAL_STATUSES
 from simulator._clock import DAY, HOUR, Clock
 from simulator.directory import Service
 from simulator.params import SimulationParams
@@ -177,7 +178,7 @@ class Lifecycle:
         steps[:] = kept
 
 
-_TERMINAL = frozenset({"COMPLETED", "NO_SHOW", "DECLINED", "REDIRECTED", "EXPIRED", "CANCELLED"})
+_TERMINAL = frozenset(s.value for s in TERMINAL_STATUSES)
 
 
 def _order(steps: list[Step]) -> None:

@@ -14,7 +14,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any
 
-from graph.vocabulary import NEEDS, OrganizationKind
+from domain.vocabulary import NEEDS, OrganizationKind
 
 __all__ = ["DEMO", "LARGE", "MEDIUM", "PRESETS", "SimulationParams", "preset"]
 

@@ -18,7 +18,7 @@ Referrals (UTC; acknowledgeBy = sent + 72 h):
  r1   A→B    01-06 09:00 (P)   ack +10 h, accept, contact, complete
  r2   A→B    01-10 09:00       food-full with override; ack +24 h, decline NO_CAPACITY
  r3   A→B    01-31 23:00       nothing (overdue from 02-03 23:00)
- r4   A→C    01-15 10:00       HOUSING+INCOME; ack +120 h (late: overdue), redirect to B
+ r4   A→C    01-15 10:00       HOUSING+INCOME; ack +120 h (late, not overdue), redirect
  r4'  C→B    01-20 10:00       created by the redirect; nothing (overdue)
  r5   B→A    02-01 00:00       ack +6 h, accept, no-show
  r6   A→B    02-03 12:00       cancelled 02-04 (before acknowledgeBy: not overdue)
@@ -34,13 +34,13 @@ from typing import Any
 import pytest
 
 from analytics.model import CoverageRow, FunnelRow, Partnership, PlaceRow, ReferralTie
+from domain.errors import BadUserInput
+from domain.lifecycle import Action
 from graph import aggregates as agg
 from graph import networks, organizations, services
 from graph import referrals as g_ref
 from graph.aggregates import Period, Window
 from graph.db import Database
-from graph.errors import BadUserInput
-from graph.lifecycle import Action
 from graph.organizations import OrganizationInput
 from graph.referrals import ReferralInput
 from graph.services import ServiceInput
@@ -237,9 +237,11 @@ async def test_january_ties_count_every_stage_each_referral_reached(
         a, b, sent=3, acknowledged=2, accepted=1, contacted=1, completed=1,
         declined={"NO_CAPACITY": 1}, overdue=1, median_hours_to_ack=17.0,
     )  # fmt: skip
-    # r4: acknowledged 120 h after sending, past the 72 h deadline, then redirected.
+    # r4: acknowledged 120 h after sending, past the 72 h deadline, then redirected:
+    # acknowledged late, so no longer overdue (overdue means still SENT).
     assert ties["A", "C"] == ReferralTie(
-        a, c, sent=1, acknowledged=1, redirected=1, overdue=1, median_hours_to_ack=120.0
+        a, c, sent=1, acknowledged=1, redirected=1, overdue=0, acknowledged_late=1,
+        median_hours_to_ack=120.0,
     )
     # r4': the redirect's new referral, never acknowledged.
     assert ties["C", "B"] == ReferralTie(c, b, sent=1, overdue=1)
@@ -487,3 +489,22 @@ def test_ten_years_is_the_longest_window() -> None:
     Window(date(2015, 1, 1), date(2024, 12, 31), Period.MONTH)  # no error
     assert len(Window(date(2015, 1, 1), date(2024, 12, 31), Period.MONTH).periods()) == 120
     assert timedelta(days=agg.MAX_WINDOW_DAYS) >= date(2025, 1, 1) - date(2015, 1, 1)
+
+
+async def test_the_aggregates_overdue_is_the_inbox_overdue(
+    db: Database, scenario: Scenario
+) -> None:
+    # By hand: r3 and r4' are still SENT past their deadline; r4 was acknowledged
+    # late (not overdue any more), r6 cancelled in time, the others acknowledged.
+    (whole,) = await agg.collaboration(
+        db, [scenario.network], Window(date(2025, 1, 1), date(2025, 3, 31)), now=NOW
+    )
+    in_aggregates = sum(tie.overdue for tie in whole.aggregate.ties)
+    _, in_inbox, _ = await g_ref.find_referrals(
+        db,
+        g_ref.ReferralFilter(network_ids=[scenario.network], overdue=True),
+        now=NOW,
+        skip=0,
+        limit=50,
+    )
+    assert in_aggregates == in_inbox == 2

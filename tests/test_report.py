@@ -22,6 +22,7 @@ from typing import Any, TypeVar, cast
 
 import networkx as nx
 import pytest
+from matplotlib.image import imread
 
 from graph import networks, organizations, presence
 from graph import referrals as g_ref
@@ -162,11 +163,23 @@ def test_the_report_is_a_page_with_readable_figures(
         "acknowledgement.png", "declines.png", "density-ties.png", "funnel.png",
         "network-2024.png", "network-2025.png", "outreach.png", "trends.png",
     ]  # fmt: skip
+    # pixels = figure inches × 110 dpi (server/report_plots.py)
+    sizes = {
+        "acknowledgement.png": (880, 396), "declines.png": (990, 440),
+        "density-ties.png": (990, 440), "funnel.png": (880, 396),
+        "network-2024.png": (990, 825), "network-2025.png": (990, 825),
+    }  # fmt: skip
     for name in figures:
         assert f"figures/{name}" in page
-        data = (out / "figures" / name).read_bytes()
-        assert data.startswith(b"\x89PNG")
-        assert len(data) > 15_000, name  # drawn, not an empty canvas
+        path = out / "figures" / name
+        assert path.read_bytes().startswith(b"\x89PNG")
+        pixels = imread(path)  # decodes the PNG: a broken file raises
+        assert (pixels.shape[1], pixels.shape[0]) == sizes[name], name
+        assert (pixels != pixels[0, 0]).any(), f"{name} is a blank canvas"
+    # Overdue, by hand: the 5 referrals C→D of 2025 are still SENT past their deadline;
+    # every other referral was acknowledged 3 h after sending: none late.
+    assert "En retard<b>5</b>" in page
+    assert "Accusées après l&#x27;échéance<b>0</b>" in page
     # D received 5 referrals and acknowledged none: the black-hole table names it.
     black_holes = page.split("Black holes")[1].split("<h2>")[0]
     assert network.names["D"] in black_holes
