@@ -165,9 +165,10 @@ def test_the_report_is_a_page_with_readable_figures(
     ]  # fmt: skip
     # pixels = figure inches × 110 dpi (server/report_plots.py)
     sizes = {
-        "acknowledgement.png": (880, 396), "declines.png": (990, 440),
+        "acknowledgement.png": (880, 396), "declines.png": (1210, 440),
         "density-ties.png": (990, 440), "funnel.png": (880, 396),
         "network-2024.png": (990, 825), "network-2025.png": (990, 825),
+        "outreach.png": (1100, 506), "trends.png": (990, 440),
     }  # fmt: skip
     for name in figures:
         assert f"figures/{name}" in page
