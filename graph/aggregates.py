@@ -101,7 +101,7 @@ class Period(StrEnum):
 class Window:
     """Days ``start`` to ``end`` (both included), cut into periods.
 
-    Raises :class:`~graph.errors.BadUserInput` when ``end`` is before
+    Raises :class:`~domain.errors.BadUserInput` when ``end`` is before
     ``start`` or the window is longer than :data:`MAX_WINDOW_DAYS`.
     """
 

@@ -9,7 +9,7 @@ Every wait is bounded (:class:`Timeouts`): connecting, taking a connection
 from the pool, the driver's retries, and each transaction on the server (which
 also bounds waiting for another transaction's lock). When Neo4j cannot be
 reached, or a transaction runs out of time, the caller gets a
-:class:`~graph.errors.DatabaseUnavailable` within those bounds, never a hang
+:class:`~domain.errors.DatabaseUnavailable` within those bounds, never a hang
 and never a driver exception.
 """
 
@@ -38,7 +38,7 @@ from neo4j.exceptions import (
     ServiceUnavailable as DriverUnavailable,
 )
 
-from graph.errors import DatabaseUnavailable
+from domain.errors import DatabaseUnavailable
 
 __all__ = ["Database", "Timeouts", "Tx", "open_database"]
 

@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.errors import BadUserInput
-from graph.vocabulary import NEEDS, Availability
+from domain.errors import BadUserInput
+from domain.vocabulary import NEEDS, Availability
 
 __all__ = [
     "DirectoryOrganization",

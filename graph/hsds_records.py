@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from graph.errors import BadUserInput
+from domain.errors import BadUserInput
+from domain.vocabulary import Availability
 from graph.hsds import (
     DirectoryOrganization,
     DirectoryService,
@@ -32,7 +33,6 @@ from graph.validation import (
     check_url,
     optional_text,
 )
-from graph.vocabulary import Availability
 
 __all__ = [
     "Record",

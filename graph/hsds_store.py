@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from domain.errors import Conflict, NotFound
+from domain.vocabulary import OrganizationKind
 from graph.db import Database, Tx
-from graph.errors import Conflict, NotFound
 from graph.hsds import HsdsDirectory, to_hsds_organization, to_hsds_service
 from graph.hsds_records import (
     Record,
@@ -45,7 +46,6 @@ from graph.hsds_records import (
 )
 from graph.hsds_schema import check_documents
 from graph.validation import check_enum, check_id
-from graph.vocabulary import OrganizationKind
 
 __all__ = [
     "ExportCounts",

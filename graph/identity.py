@@ -13,10 +13,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.errors import BadUserInput, Conflict, NotFound
+from domain.vocabulary import OrgRole
 from graph.db import Database, Tx
-from graph.errors import BadUserInput, Conflict, NotFound
 from graph.validation import check_email, check_enum, check_id, check_text, optional_text
-from graph.vocabulary import OrgRole
 
 __all__ = [
     "Principal",

@@ -10,7 +10,7 @@ per referral, never the rows:
 1. **check** every row: fields, codes, times (graph/importer_fields.py),
    references to the dataset or the database (graph/importer_checks.py),
    each referral's events replayed through the lifecycle of
-   graph/lifecycle.py (graph/importer_referral_checks.py);
+   domain/lifecycle.py (graph/importer_referral_checks.py);
 2. **write** the rows that passed (graph/importer_writes.py) in managed
    write transactions of ``batch_size`` rows, MERGE on ids.
 
@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from domain.errors import MaillageError
 from graph.db import Database, Tx
-from graph.errors import MaillageError
 from graph.importer_referral_checks import Checker
 from graph.importer_rows import (
     FILE_ORDER,

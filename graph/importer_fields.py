@@ -1,6 +1,6 @@
 """The fields of each interchange file (docs/interchange.md) and how one row is cleaned.
 
-:func:`clean_row` checks presence, types, codes (graph/vocabulary.py), ids
+:func:`clean_row` checks presence, types, codes (domain/vocabulary.py), ids
 and ISO times, and returns the row normalized: codes upper-case, ids
 lower-case, times in UTC with a ``Z``. Whatever is wrong is said in one
 :class:`BadRow` message naming every bad field.
@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from graph.vocabulary import (
+from domain.vocabulary import (
     NEEDS,
     Availability,
     ConsentMethod,

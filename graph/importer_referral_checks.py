@@ -1,6 +1,6 @@
 """The checking pass of an import, part two: referrals and their events.
 
-Referral events replay the lifecycle of graph/lifecycle.py: each event must
+Referral events replay the lifecycle of domain/lifecycle.py: each event must
 be allowed from the referral's current status, by the right party, in time
 order, and its ``status`` must be what the lifecycle gives. A bad event makes
 its whole referral bad (its other events and its redirect go with it). What

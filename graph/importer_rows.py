@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from graph.errors import BadUserInput
+from domain.errors import BadUserInput
 from graph.importer_fields import FIELDS, BadRow, Field, clean_row, epoch
 
 __all__ = [

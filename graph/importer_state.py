@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from graph.vocabulary import ReferralStatus
+from domain.vocabulary import ReferralStatus
 
 __all__ = ["BAD", "HAS_EVENTS", "IN_DATABASE", "STATUSES", "ReferralTable", "Registry"]
 

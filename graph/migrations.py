@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.vocabulary import NEEDS
 from graph.db import Database
-from graph.vocabulary import NEEDS
 
 __all__ = ["MIGRATIONS", "Migration", "applied_versions", "migrate", "pending"]
 

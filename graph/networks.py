@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from domain.errors import BadUserInput, Conflict, NotFound
+from domain.vocabulary import PartnershipKind, PlaceKind
 from graph.db import Database, Tx
-from graph.errors import BadUserInput, Conflict, NotFound
 from graph.validation import (
     check_codes,
     check_dates_in_order,
@@ -16,7 +17,6 @@ from graph.validation import (
     check_id,
     check_text,
 )
-from graph.vocabulary import PartnershipKind, PlaceKind
 
 __all__ = [
     "add_network_member",

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from domain.errors import BadUserInput, Conflict, NotFound
+from domain.vocabulary import OrganizationKind
 from graph.db import Database, Tx
-from graph.errors import BadUserInput, Conflict, NotFound
 from graph.validation import (
     check_email,
     check_enum,
@@ -18,7 +19,6 @@ from graph.validation import (
     check_url,
     optional_text,
 )
-from graph.vocabulary import OrganizationKind
 
 __all__ = [
     "OrganizationFilter",

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from domain.errors import BadUserInput, Conflict, MaillageError, NotFound
+from domain.vocabulary import NEEDS, PlaceKind
 from graph.db import Database, Tx
-from graph.errors import BadUserInput, Conflict, MaillageError, NotFound
 from graph.validation import check_enum, check_id, check_text
-from graph.vocabulary import NEEDS, PlaceKind
 
 __all__ = [
     "EditWindowClosed",

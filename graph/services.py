@@ -6,8 +6,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from domain.errors import BadUserInput, Conflict, NotFound
+from domain.vocabulary import Availability
 from graph.db import Database, Tx
-from graph.errors import BadUserInput, Conflict, NotFound
 from graph.validation import (
     check_codes,
     check_enum,
@@ -16,7 +17,6 @@ from graph.validation import (
     check_text,
     optional_text,
 )
-from graph.vocabulary import Availability
 
 __all__ = [
     "ServiceFilter",

@@ -1,6 +1,6 @@
 """Input checks shared by every writer (API, CLI, importers).
 
-Each check raises :class:`~graph.errors.BadUserInput` naming the field and
+Each check raises :class:`~domain.errors.BadUserInput` naming the field and
 saying what a valid value looks like. They run before any write.
 """
 
@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import TypeVar
 
-from graph.errors import BadUserInput
+from domain.errors import BadUserInput
 
 __all__ = [
     "check_dates_in_order",

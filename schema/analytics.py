@@ -44,8 +44,8 @@ import strawberry
 
 from analytics.disclosure import Pseudonyms, check_research_window
 from analytics.evolution import evolution
+from domain.errors import BadUserInput, Forbidden
 from graph import aggregates as g_agg
-from graph.errors import BadUserInput, Forbidden
 from graph.research_projects import research_project_key
 from graph.validation import check_id
 from schema.analytics_mapping import (

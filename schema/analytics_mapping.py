@@ -35,8 +35,8 @@ from analytics.model import FunnelRow, PeriodAggregate, PlaceRow
 from analytics.organizations import organization_metrics
 from analytics.suppression import SMALL_CELL_THRESHOLD, suppress_small_cells
 from analytics.vulnerability import critical_organizations
+from domain import vocabulary as v
 from graph import aggregates as g_agg
-from graph import vocabulary as v
 from schema.analytics_types import (
     AvailabilityOverride,
     BlackHole,

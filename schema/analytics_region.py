@@ -19,8 +19,8 @@ from datetime import date
 import strawberry
 
 from analytics.evolution import evolution
+from domain.errors import Forbidden
 from graph import aggregates as g_agg
-from graph.errors import Forbidden
 from graph.networks import list_networks, require_networks
 from graph.validation import check_id
 from schema.analytics_mapping import Audience, breakdowns, collaboration_periods, evolution_period

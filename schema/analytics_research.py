@@ -35,8 +35,8 @@ from analytics.research_view import (
     unweighted_brokerage,
 )
 from analytics.vulnerability import critical_organizations
+from domain import vocabulary as v
 from graph import aggregates as g_agg
-from graph import vocabulary as v
 from schema.analytics_types import (
     Breakdowns,
     CollaborationPeriod,

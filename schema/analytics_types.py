@@ -16,7 +16,7 @@ import strawberry
 from graph import aggregates as g_agg
 
 if TYPE_CHECKING:
-    from graph.vocabulary import DeclineReason, OrganizationKind, PartnershipKind, PlaceKind
+    from domain.vocabulary import DeclineReason, OrganizationKind, PartnershipKind, PlaceKind
 
 __all__ = [
     "AvailabilityOverride",

@@ -9,8 +9,8 @@ from typing import Any, Protocol
 
 from strawberry.types import Info as StrawberryInfo
 
+from domain.errors import Unauthenticated
 from graph.db import Database
-from graph.errors import Unauthenticated
 from graph.identity import Principal
 from schema.loaders import Loaders
 

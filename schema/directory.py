@@ -6,11 +6,11 @@ from datetime import date
 
 import strawberry
 
+from domain import vocabulary as v
+from domain.errors import NotFound
 from graph import networks as g_networks
 from graph import organizations as g_orgs
 from graph import services as g_services
-from graph import vocabulary as v
-from graph.errors import NotFound
 from graph.validation import check_id
 from schema.access import authorize
 from schema.context import Info

@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from graph.errors import BadUserInput
+from domain.errors import BadUserInput
 
 __all__ = ["Connection", "Edge", "PageInfo", "page_window", "to_connection"]
 

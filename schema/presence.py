@@ -25,9 +25,9 @@ import strawberry
 from analytics import presence_summary as summary
 from analytics.presence import referrals_from_rows, visits_from_rows, yield_by_continuous_weeks
 from analytics.suppression import SMALL_CELL_THRESHOLD, suppress_small_cells
+from domain.errors import BadUserInput, NotFound
 from graph import presence as g_presence
 from graph import presence_measures as g_measures
-from graph.errors import BadUserInput, NotFound
 from graph.validation import check_dates_in_order, check_id
 from schema.access import authorize, may
 from schema.context import Info

@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from graph import vocabulary as v
+from domain import vocabulary as v
 from schema.types import Place, PlaceKind
 
 __all__ = [

@@ -19,12 +19,12 @@ from typing import Annotated, Any
 
 import strawberry
 
+from domain import vocabulary as v
 from domain.deadlines import is_overdue
+from domain.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
 from domain.lifecycle import Action, is_terminal
 from graph import event_feed, identity
 from graph import referrals as g_ref
-from graph import vocabulary as v
-from graph.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
 from graph.validation import check_id, check_instant
 from schema.access import authorize, record_personal_read
 from schema.context import Context, Info

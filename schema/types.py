@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from graph import vocabulary as v
+from domain import vocabulary as v
 from schema import analytics
 from schema.analytics_types import (
     Breakdowns,

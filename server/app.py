@@ -26,9 +26,9 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
+from domain.errors import DatabaseUnavailable
 from graph import migrations, sweep
 from graph.db import Database, open_database
-from graph.errors import DatabaseUnavailable
 from graph.identity import Principal
 from schema import build_schema
 from schema.context import Context

@@ -20,9 +20,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from domain.errors import DatabaseUnavailable
 from graph import identity
 from graph.db import Database
-from graph.errors import DatabaseUnavailable
 from graph.identity import Principal
 from server.settings import Settings
 

@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
+from domain.errors import MaillageError
 from graph import identity, migrations
 from graph import neo4j_server as local
 from graph.db import Database, open_database
-from graph.errors import MaillageError
 from server.settings import ConfigurationError, Settings
 
 __all__ = ["main"]

@@ -15,11 +15,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from domain.vocabulary import OrganizationKind
 from graph import hsds_store
 from graph.db import Database
 from graph.hsds import read_hsds
 from graph.hsds_schema import check_source
-from graph.vocabulary import OrganizationKind
 from server.settings import Settings
 
 __all__ = ["add_commands"]

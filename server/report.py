@@ -30,10 +30,10 @@ from analytics.evolution import PeriodMetrics, evolution
 from analytics.funnel import funnel_overall
 from analytics.model import PeriodAggregate, PlaceRow
 from analytics.vulnerability import critical_organizations
+from domain import vocabulary as v
 from graph import aggregates as g_agg
 from graph import networks as g_networks
 from graph import services as g_services
-from graph import vocabulary as v
 from graph.db import Database
 from server import report_outreach as outreach
 from server import report_plots as plots

@@ -63,9 +63,9 @@ from analytics.research_view import (
     unweighted_brokerage,
 )
 from analytics.suppression import SMALL_CELL_THRESHOLD
+from domain.errors import BadUserInput, NotFound
 from graph import aggregates as g_agg
 from graph.db import Database
-from graph.errors import BadUserInput, NotFound
 from graph.identity import user_by_email
 from graph.networks import require_networks
 from graph.presence_measures import PresenceData, network_presence

@@ -24,7 +24,7 @@ from matplotlib.ticker import MaxNLocator
 from analytics.build import partnership_graph, referral_graph
 from analytics.evolution import PeriodMetrics
 from analytics.model import FunnelRow, PeriodAggregate
-from graph import vocabulary as v
+from domain import vocabulary as v
 
 __all__ = [
     "plot_acknowledgement_delays",

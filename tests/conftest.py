@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
+from domain.lifecycle import Action
 from graph import identity, networks, organizations, referrals, services
 from graph import neo4j_server as local
 from graph.db import Database
-from graph.lifecycle import Action
 from graph.organizations import OrganizationInput
 from graph.services import ServiceInput
 from server.app import create_app

@@ -17,10 +17,10 @@ import httpx
 import pytest
 
 from analytics.disclosure import Pseudonyms
+from domain.lifecycle import Action
 from graph import identity, networks, organizations
 from graph import referrals as g_ref
 from graph.db import Database
-from graph.lifecycle import Action
 from graph.organizations import OrganizationInput
 from graph.referrals import ReferralInput
 from graph.research_projects import research_project_key

@@ -46,9 +46,9 @@ import pytest
 from httpx_ws import WebSocketDisconnect, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 
+from domain.lifecycle import Action
 from graph import identity, networks, presence
 from graph.db import Database
-from graph.lifecycle import Action
 from tests.conftest import Api, World, referral_through_graph, unique
 
 ROLES = ("ORG_STAFF", "ORG_ADMIN", "COORDINATOR", "RESEARCHER", "PLATFORM_ADMIN", "ANONYMOUS")

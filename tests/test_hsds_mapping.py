@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from graph.errors import BadUserInput
+from domain.errors import BadUserInput
+from domain.vocabulary import Availability
 from graph.hsds import (
     DirectoryOrganization,
     DirectoryService,
@@ -26,7 +27,6 @@ from graph.hsds import (
     to_hsds_service,
 )
 from graph.hsds_schema import EXAMPLES_DIR, schema_errors
-from graph.vocabulary import Availability
 
 ORGANIZATION_ID = "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610"
 SERVICE_ID = "ac148810-d857-441c-9679-408f346de14b"

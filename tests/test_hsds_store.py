@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 
+from domain.errors import BadUserInput, Conflict, NotFound
+from domain.vocabulary import Availability
 from graph import networks, services
 from graph.db import Database
-from graph.errors import BadUserInput, Conflict, NotFound
 from graph.hsds import (
     DirectoryOrganization,
     DirectoryService,
@@ -31,7 +32,6 @@ from graph.hsds import (
 from graph.hsds_records import maillage_id
 from graph.hsds_schema import schema_errors
 from graph.hsds_store import Tally, export_directory, import_directory
-from graph.vocabulary import Availability
 from tests.conftest import World, unique
 from tests.test_hsds_mapping import (
     EXAMPLES,

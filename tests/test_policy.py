@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.errors import Forbidden
+from domain.errors import Forbidden
 from graph.identity import Principal
 from schema.policy import Scope, allowed, require
 

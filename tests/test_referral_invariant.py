@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from domain.errors import MaillageError
+from domain.lifecycle import Action
 from graph import networks, organizations, referrals, services, sweep
 from graph.db import Database, open_database
-from graph.errors import MaillageError
-from graph.lifecycle import Action
 from graph.organizations import OrganizationInput
 from graph.services import ServiceInput
 from server.settings import Settings

@@ -24,10 +24,10 @@ import networkx as nx
 import pytest
 from matplotlib.image import imread
 
+from domain.lifecycle import Action
 from graph import networks, organizations, presence
 from graph import referrals as g_ref
 from graph.db import Database, open_database
-from graph.lifecycle import Action
 from graph.organizations import OrganizationInput
 from graph.referrals import ReferralInput
 from server import analytics_cli
@@ -221,7 +221,7 @@ def test_the_research_export_is_deidentified_and_documented(
 def test_a_research_export_is_refused_for_anything_but_whole_quarters(
     settings: Settings, network: Network, tmp_path: Path
 ) -> None:
-    from graph.errors import BadUserInput
+    from domain.errors import BadUserInput
 
     argv = ["export", "research", "--network", network.id, *WINDOW, "--period", "year",
             "--format", "csv", "--out", str(tmp_path)]  # fmt: skip
@@ -308,7 +308,7 @@ def test_the_export_command_joins_the_existing_export_parser(settings: Settings)
 def test_a_report_for_an_unknown_network_fails_with_one_clear_error(
     settings: Settings, tmp_path: Path
 ) -> None:
-    from graph.errors import NotFound
+    from domain.errors import NotFound
 
     with pytest.raises(NotFound, match="No network with id"):
         _cli(settings, ["report", "--network", "00000000-0000-4000-8000-000000000000", *WINDOW,

@@ -15,9 +15,9 @@ import httpx
 from httpx_ws import aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 
+from domain.lifecycle import Action
 from graph import event_feed, identity
 from graph.db import Database
-from graph.lifecycle import Action
 from tests.conftest import Api, World, referral_through_graph
 
 EVENTS = """subscription($org: ID!, $after: Int) {

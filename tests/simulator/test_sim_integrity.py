@@ -6,7 +6,7 @@ import collections
 import re
 import uuid
 
-from graph.vocabulary import (
+from domain.vocabulary import (
     NEEDS,
     Availability,
     ConsentMethod,

@@ -7,7 +7,8 @@ import itertools
 import re
 from datetime import datetime, timedelta
 
-from graph.vocabulary import TERMINAL_STATUSES, DeclineReason
+from domain.lifecycle import TERMINAL_STATUSES
+from domain.vocabulary import DeclineReason
 from tests.simulator.dataset_index import Indexed
 
 # status -> statuses reachable by one event (DESIGN.md §4)
