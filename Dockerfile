@@ -1,5 +1,14 @@
 # The Maillage API (GraphQL, /healthz, web pages) as docker-compose.yml runs it.
 # Neo4j runs in its own container; nothing here provisions a database.
+
+# The staff web app and GraphiQL, built once with the npm packages package-lock.json pins.
+FROM node:20-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -19,6 +28,8 @@ COPY analytics/ analytics/
 COPY simulator/ simulator/
 RUN pip install . \
     && rm -rf build ./*.egg-info
+COPY --from=web /web/dist /srv/web
+ENV MAILLAGE_WEB_DIST=/srv/web
 
 # Run as an unprivileged user with a fixed id (Kubernetes' runAsNonRoot can check it).
 RUN groupadd --gid 10001 maillage \

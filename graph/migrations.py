@@ -100,6 +100,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             "MERGE (c:EventCounter {name: 'referralEvents'}) ON CREATE SET c.value = 0",
         ),
     ),
+    Migration(
+        8,
+        "web app sessions",
+        (
+            "CREATE CONSTRAINT session_key IF NOT EXISTS "
+            "FOR (s:WebSession) REQUIRE s.keyHash IS UNIQUE",
+        ),
+    ),
 )
 
 

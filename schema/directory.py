@@ -42,6 +42,8 @@ VOCABULARIES: dict[str, list[str]] = {
     "referralStatus": [k.value for k in v.ReferralStatus],
     "declineReason": [k.value for k in v.DeclineReason],
     "urgency": [k.value for k in v.Urgency],
+    "eventType": [k.value for k in v.EventType],
+    "consentMethod": [k.value for k in v.ConsentMethod],
     "need": list(v.NEEDS),
 }
 

@@ -30,6 +30,7 @@ from schema.access import authorize, record_personal_read
 from schema.context import Context, Info
 from schema.pagination import Connection, page_window, to_connection
 from schema.policy import Scope, allowed, denial, referral_actor
+from schema.referral_actions import ReferralAction, allowed_actions
 from schema.types import Need, Organization, Place, Service, native
 
 __all__ = ["ReferralMutation", "ReferralQuery", "ReferralSubscription"]
@@ -179,6 +180,12 @@ class Referral:
     @strawberry.field(description="The sender knows the outcome: the status is terminal.")
     def loop_closed(self) -> bool:
         return is_terminal(self.status)
+
+    @strawberry.field(
+        description="The actions you may take now, for this status and your role in it."
+    )
+    def allowed_actions(self, info: Info) -> list[ReferralAction]:
+        return allowed_actions(info.context.principal, self._row)
 
     @strawberry.field
     async def sender(self, info: Info) -> Organization | None:
@@ -671,9 +678,7 @@ class ReferralSubscription:
 async def _still_allowed(context: Context, org: str) -> None:
     """Re-check the caller of a long-lived subscription: a revoked token or a lost role ends it."""
     token_id = context.caller.token_id
-    principal = (
-        await identity.principal_for_token_id(context.db, token_id) if token_id else None
-    )
+    principal = await identity.principal_for_token_id(context.db, token_id) if token_id else None
     if principal is None:
         raise Unauthenticated("This API token was revoked; the subscription is closed.")
     if not allowed(principal, "referral.subscribe", Scope.of([org])):

@@ -1,7 +1,8 @@
 """The composition root: ``create_app(settings)`` wires everything, once.
 
 The Neo4j driver opens in the lifespan and closes with it; nothing connects
-at import time. Routes: ``/graphql`` (GraphiQL in development), ``/healthz``
+at import time. Routes: ``/graphql`` (GraphiQL in development), ``/app`` (the staff web
+app) and ``/session`` (its sign-in, see ``server/web.py``), ``/healthz``
 (the process is alive) and ``/readyz`` (Neo4j answers and migrations are
 applied).
 """
@@ -28,6 +29,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from domain.errors import DatabaseUnavailable
 from graph import migrations, sweep
+from graph import sessions as g_sessions
 from graph.db import Database, open_database
 from graph.identity import Principal
 from schema import build_schema
@@ -36,7 +38,9 @@ from server.auth import BearerAuthMiddleware, principal_from_header
 from server.json_errors import JsonErrorMiddleware
 from server.limits import BodySizeLimitMiddleware, RateLimitMiddleware
 from server.middleware import RequestIdMiddleware
+from server.security_headers import SecurityHeadersMiddleware
 from server.settings import Settings
+from server.web import SESSION_COOKIE, built_page, web_routes
 
 __all__ = ["MaillageGraphQL", "create_app"]
 
@@ -55,6 +59,10 @@ class MaillageGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.clock = clock
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from the app's own build: it works offline, and with the session cookie."""
+        return built_page(self.settings, "graphiql.html")
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -81,8 +89,14 @@ class MaillageGraphQL(GraphQL[Context, None]):
         header = params.get("Authorization") or params.get("authorization")
         if not header and params.get("token"):
             header = f"Bearer {params['token']}"
+        cookie = context.request.cookies.get(SESSION_COOKIE) if context.request else None
         try:
-            principal = await principal_from_header(context.db, str(header) if header else None)
+            if not header and cookie and origin is not None:
+                # The web app: its session cookie, from an allowed origin (checked above).
+                state = await g_sessions.resolve_session(context.db, cookie, now=self.clock())
+                principal = None if state is None else state.principal
+            else:
+                principal = await principal_from_header(context.db, str(header) if header else None)
         except DatabaseUnavailable as exc:
             raise ConnectionRejectionError({"message": exc.message, **exc.extensions}) from exc
         if principal is None:
@@ -184,13 +198,14 @@ def create_app(
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *web_routes(settings, clock),
         ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     # Outermost last: request id, then body size, rate limit, authentication, JSON errors.
     app.add_middleware(JsonErrorMiddleware)
-    app.add_middleware(BearerAuthMiddleware, settings=settings, monotonic=monotonic)
+    app.add_middleware(BearerAuthMiddleware, settings=settings, monotonic=monotonic, clock=clock)
     app.add_middleware(
         RateLimitMiddleware,
         per_minute=settings.rate_limit_per_minute,
@@ -198,6 +213,7 @@ def create_app(
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 

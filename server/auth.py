@@ -7,6 +7,12 @@ for ``auth_cache_seconds`` (default 5) per process, so revoking a token, or
 a role, takes effect within that delay. In development the
 GraphiQL page itself (a GET for HTML) is served without a token; the queries
 it sends still need one.
+
+The web app's browsers send no token: they hold a session cookie
+(``server/web.py``). A request with the cookie and no ``Authorization``
+header stands for the session's principal; a POST must also carry the
+session's CSRF token in ``X-CSRF-Token`` and come from an allowed origin, so
+a page of another site cannot act with the user's cookie.
 """
 
 from __future__ import annotations
@@ -15,16 +21,18 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.errors import DatabaseUnavailable
-from graph import identity
+from graph import identity, sessions
 from graph.db import Database
 from graph.identity import Principal
 from server.settings import Settings
+from server.web import CSRF_HEADER, SESSION_COOKIE, same_origin
 
 __all__ = ["BearerAuthMiddleware", "principal_from_header"]
 
@@ -53,10 +61,12 @@ class BearerAuthMiddleware:
         app: ASGIApp,
         settings: Settings,
         monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.app = app
         self.settings = settings
         self.monotonic = monotonic
+        self.clock = clock
         self._touched: dict[str, float] = {}
         # sha256(header) -> (principal, monotonic expiry); never the raw token.
         self._cache: dict[str, tuple[Principal, float]] = {}
@@ -93,8 +103,17 @@ class BearerAuthMiddleware:
             await self.app(scope, receive, send)
             return
         db: Database = request.app.state.db
+        header = request.headers.get("authorization")
+        cookie = request.cookies.get(SESSION_COOKIE)
         try:
-            principal = await self._principal(db, request.headers.get("authorization"))
+            if header is None and cookie:
+                refusal = self._csrf_refusal(request, cookie)
+                if refusal is not None:
+                    await refusal(scope, receive, send)
+                    return
+                principal = await self._session_principal(db, cookie)
+            else:
+                principal = await self._principal(db, header)
         except DatabaseUnavailable as exc:
             # No GraphQL body fits before the token is known: a coded 503, fast.
             log.warning("token lookup failed: database unavailable")
@@ -106,14 +125,17 @@ class BearerAuthMiddleware:
             await unavailable(scope, receive, send)
             return
         if principal is None:
-            missing = not request.headers.get("authorization")
+            if header is None and cookie:
+                message = "Your session has ended; sign in again."
+            elif header is None:
+                message = "Send an API token as 'Authorization: Bearer <token>'."
+            else:
+                message = "This API token is unknown or revoked."
             response = JSONResponse(
                 {
                     "errors": [
                         {
-                            "message": "Send an API token as 'Authorization: Bearer <token>'."
-                            if missing
-                            else "This API token is unknown or revoked.",
+                            "message": message,
                             "extensions": {"code": "UNAUTHENTICATED"},
                         }
                     ]
@@ -126,6 +148,33 @@ class BearerAuthMiddleware:
         scope.setdefault("state", {})["principal"] = principal
         await self._touch(db, principal)
         await self.app(scope, receive, send)
+
+    def _csrf_refusal(self, request: Request, cookie: str) -> JSONResponse | None:
+        """A 403 for a cookie-borne POST without the session's CSRF token or from elsewhere."""
+        if request.method != "POST":
+            return None
+        if same_origin(request, self.settings) and request.headers.get(
+            CSRF_HEADER
+        ) == sessions.csrf_token_for(cookie):
+            return None
+        log.warning("cookie request refused: CSRF token or origin")
+        return JSONResponse(
+            {
+                "errors": [
+                    {
+                        "message": "This request did not come from the Maillage app "
+                        "(missing or wrong X-CSRF-Token); reload the page and try again.",
+                        "extensions": {"code": "CSRF_REJECTED"},
+                    }
+                ]
+            },
+            status_code=403,
+        )
+
+    async def _session_principal(self, db: Database, cookie: str) -> Principal | None:
+        # Not cached: a sign-out, or a revoked token, ends the session at the next request.
+        state = await sessions.resolve_session(db, cookie, now=self.clock())
+        return None if state is None else state.principal
 
     async def _touch(self, db: Database, principal: Principal) -> None:
         # lastUsedAt is a write: record it at most once a minute per token and process.

@@ -181,7 +181,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     print("\n" + _prepare_demo(settings))
     host = args.host or settings.host
     port = args.port or settings.port
-    print(f"\nGraphiQL: http://{host}:{port}/graphql   (readiness: /readyz)\n", flush=True)
+    print(
+        f"\nThe web app: http://{host}:{port}/app   (sign in with a token above: 'staff' sends,"
+        f" 'receiver' answers)\nGraphiQL:    http://{host}:{port}/graphql   (readiness: /readyz)\n",
+        flush=True,
+    )
     return cmd_serve(settings, args)
 
 

@@ -102,9 +102,7 @@ class Settings:
     http_max_concurrency: Annotated[int, Env("MAILLAGE_HTTP_MAX_CONCURRENCY"), Ge(1)] = 1024
     log_level: Annotated[str, Env("MAILLAGE_LOG_LEVEL"), BeforeValidator(_upper)] = "INFO"
     max_page_size: Annotated[int, Env("MAILLAGE_MAX_PAGE_SIZE"), Ge(1), Le(1000)] = 100
-    sweep_interval_seconds: Annotated[
-        float, Env("MAILLAGE_SWEEP_INTERVAL_SECONDS"), Ge(1)
-    ] = 300.0
+    sweep_interval_seconds: Annotated[float, Env("MAILLAGE_SWEEP_INTERVAL_SECONDS"), Ge(1)] = 300.0
     # How often a subscription looks for new events in the database (all API processes).
     event_poll_seconds: Annotated[float, Env("MAILLAGE_EVENT_POLL_SECONDS"), Ge(0.05)] = 0.5
     apply_migrations_on_start: Annotated[bool, Env("MAILLAGE_MIGRATE_ON_START")] = True
@@ -127,6 +125,13 @@ class Settings:
     auth_cache_seconds: Annotated[float, Env("MAILLAGE_AUTH_CACHE_SECONDS"), Ge(0)] = 5.0
     # How long a worker may still edit or delete a presence entry they logged.
     presence_edit_days: Annotated[int, Env("MAILLAGE_PRESENCE_EDIT_DAYS"), Ge(1)] = 7
+    # Web app sessions: absolute lifetime, and the idle delay after which one ends.
+    session_hours: Annotated[float, Env("MAILLAGE_SESSION_HOURS"), Ge(0.1)] = 12.0
+    session_idle_minutes: Annotated[float, Env("MAILLAGE_SESSION_IDLE_MINUTES"), Ge(1)] = 60.0
+    # The built web app (`npm run build` in web/); served under /app, GraphiQL at /graphql.
+    web_dist: Annotated[Path, Env("MAILLAGE_WEB_DIST"), BeforeValidator(_path)] = field(
+        default_factory=lambda: project_root() / "web" / "dist"
+    )
     allowed_origins: Annotated[
         tuple[str, ...], Env("MAILLAGE_ALLOWED_ORIGINS"), BeforeValidator(_origins)
     ] = ("http://127.0.0.1:8000", "http://localhost:8000")

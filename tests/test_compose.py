@@ -174,8 +174,18 @@ def test_docker_compose_accepts_the_file() -> None:
 
 
 def test_image_builds_on_python_3_11() -> None:
-    (base,) = [arguments for keyword, arguments in dockerfile_instructions() if keyword == "FROM"]
-    assert base.startswith("python:3.11")
+    stages = [arguments for keyword, arguments in dockerfile_instructions() if keyword == "FROM"]
+    # The last stage is the image; an earlier one builds the web app with Node.js 20.
+    assert stages[-1].startswith("python:3.11")
+    assert [s for s in stages[:-1] if s.startswith("node:20")], stages
+
+
+def test_image_serves_the_web_app_built_in_its_node_stage() -> None:
+    instructions = dockerfile_instructions()
+    copies = [arguments for keyword, arguments in instructions if keyword == "COPY"]
+    assert "--from=web /web/dist /srv/web" in copies
+    envs = [arguments for keyword, arguments in instructions if keyword == "ENV"]
+    assert "MAILLAGE_WEB_DIST=/srv/web" in envs
 
 
 def test_image_copies_pyproject_and_installs_the_project() -> None:

@@ -1,0 +1,2 @@
+// Vite's CSS imports.
+declare module "*.css";
