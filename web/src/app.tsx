@@ -11,6 +11,7 @@ import { ReferralList } from "./pages/referrals";
 import { ReferralView } from "./pages/referral";
 import { SendForm } from "./pages/send";
 import { ServicesPage } from "./pages/services";
+import { MapPage } from "./pages/map";
 
 export interface OrgRole {
   organizationId: string;
@@ -26,7 +27,13 @@ export interface Workspace {
   version: number;
 }
 
-const ME = `query Me { me { organizationRoles { organizationId role organization { id name } } } }`;
+const ME = `query Me { me { coordinatedNetworkIds studiedNetworkIds organizationRoles { organizationId role organization { id name } } } }`;
+
+interface Me {
+  coordinatedNetworkIds: string[];
+  studiedNetworkIds: string[];
+  organizationRoles: OrgRole[];
+}
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -106,14 +113,18 @@ function SignIn({ onSignedIn, onLanguage }: { onSignedIn: (s: Session) => void; 
 function Shell({ session, onLanguage, onSignOut }: { session: Session; onLanguage: () => void; onSignOut: () => void }) {
   const path = usePath();
   const [roles, setRoles] = useState<OrgRole[] | null>(null);
+  const [mapNetworks, setMapNetworks] = useState<string[]>([]);
   const [orgId, setOrgId] = useState<string | null>(localStorage.getItem("maillage.org"));
   const [version, setVersion] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    Promise.all([gql<{ me: { organizationRoles: OrgRole[] } }>(ME), loadVocabularies()]).then(
-      ([me]) => setRoles(me.me.organizationRoles),
+    Promise.all([gql<{ me: Me }>(ME), loadVocabularies()]).then(
+      ([me]) => {
+        setMapNetworks([...new Set([...me.me.coordinatedNetworkIds, ...me.me.studiedNetworkIds])]);
+        setRoles(me.me.organizationRoles);
+      },
       (err) => setError(explain(err)),
     );
   }, []);
@@ -138,10 +149,15 @@ function Shell({ session, onLanguage, onSignOut }: { session: Session; onLanguag
     ? { orgId: chosen.organizationId, orgName: chosen.organization?.name ?? "", orgRoles: roles, version }
     : { orgId: "", orgName: "", orgRoles: roles, version };
   const nav: [string, string][] = [
-    ["/", t("inbox")],
-    ["/sent", t("outbox")],
-    ["/new", t("newReferral")],
-    ["/services", t("services")],
+    ...(chosen
+      ? ([
+          ["/", t("inbox")],
+          ["/sent", t("outbox")],
+          ["/new", t("newReferral")],
+          ["/services", t("services")],
+        ] as [string, string][])
+      : []),
+    ...(mapNetworks.length > 0 ? ([["/map", t("map")]] as [string, string][]) : []),
   ];
   const active = (to: string): boolean => (to === "/" ? path === "/" || path.startsWith("/referrals") : path.startsWith(to));
   return (
@@ -168,15 +184,17 @@ function Shell({ session, onLanguage, onSignOut }: { session: Session; onLanguag
         <LanguageButton onLanguage={onLanguage} />
         <button type="button" class="link-button" onClick={onSignOut}>{t("signOut")}</button>
       </header>
-      {chosen && <nav class="tabs" aria-label="Maillage">
+      {nav.length > 0 && <nav class="tabs" aria-label="Maillage">
         {nav.map(([to, text]) => (
           <a href={href(to)} aria-current={active(to) ? "page" : undefined} onClick={(e) => onLink(e, to)}>{text}</a>
         ))}
       </nav>}
       <div class="live" role="status" aria-live="polite">{notice}</div>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} class={path === "/map" || chosen === undefined ? "wide" : undefined}>
         {path.startsWith("/referrals/") ? (
           <ReferralView id={decodeURIComponent(path.slice("/referrals/".length))} workspace={workspace} />
+        ) : path === "/map" || (chosen === undefined && mapNetworks.length > 0) ? (
+          <MapPage networkIds={mapNetworks} />
         ) : chosen === undefined ? (
           <p>{t("noOrganization")}</p>
         ) : path.startsWith("/referrals/") ? (

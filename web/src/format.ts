@@ -12,7 +12,10 @@ export function dateTime(iso: string | null | undefined): string {
 
 export function date(iso: string | null | undefined): string {
   if (!iso) return "—";
-  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).format(new Date(iso));
+  // A calendar day ("2025-10-01") is that day wherever the reader is, not a UTC midnight.
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  const when = day ? new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3])) : new Date(iso);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).format(when);
 }
 
 /** Time left before ``deadline`` ("5 h left"), or how late it is. */

@@ -1,0 +1,403 @@
+// The coordinator's network map over time: a time slider over the window, the period's
+// figures and trends beside the map, breakdowns highlighted on it, and an organization's
+// profile on click. Researchers see the same, de-identified (pseudonyms, no names).
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { gql } from "../api";
+import { explain } from "../errors";
+import { date } from "../format";
+import { lang, t, tKey, type Word } from "../i18n";
+import { loadBreakdowns, loadMap, type Breakdowns, type MapData, type NodeMeasures } from "../map/data";
+import { stableLayout } from "../map/layout";
+import { ACK_COLOURS, CHANGE_COLOURS, NetworkMap, kindColour, tieKey, type EdgeColouring, type NodeColouring } from "../map/render";
+import { label, termsOf } from "../vocab";
+
+interface NetworkRef {
+  id: string;
+  name: string;
+}
+
+const FIGURES = [
+  "organizations", "ties", "density", "reciprocity", "transitivity", "components",
+  "degreeCentralization", "communities", "communityStability", "newTies", "dissolvedTies", "jaccard",
+] as const;
+
+declare global {
+  interface Window {
+    maillageMap?: { positions: () => Record<string, [number, number]>; edges: () => number; period: () => number };
+  }
+}
+
+function number(value: number | null | undefined, digits = 3): string {
+  if (value === null || value === undefined) return "—";
+  if (Number.isInteger(value)) return value.toLocaleString(lang() === "fr" ? "fr-CA" : "en-CA");
+  return value.toFixed(digits);
+}
+
+function percent(value: number | null | undefined): string {
+  return value === null || value === undefined ? "—" : `${Math.round(value * 100)} %`;
+}
+
+function defaultWindow(): [string, string] {
+  const year = new Date().getFullYear();
+  return [`${year - 2}-01-01`, `${year}-12-31`];
+}
+
+export function MapPage({ networkIds }: { networkIds: string[] }) {
+  const [networks, setNetworks] = useState<NetworkRef[]>([]);
+  const [chosen, setChosen] = useState<string[]>(networkIds.slice(0, 1));
+  const [[from, to], setWindow] = useState(defaultWindow());
+  const [period, setPeriod] = useState("QUARTER");
+  const [data, setData] = useState<MapData | null>(null);
+  const [index, setIndex] = useState(0);
+  const [breakdowns, setBreakdowns] = useState<Breakdowns | null>(null);
+  const [nodeColouring, setNodeColouring] = useState<NodeColouring>("kind");
+  const [edgeColouring, setEdgeColouring] = useState<EdgeColouring>("acknowledgement");
+  const [partnerships, setPartnerships] = useState(false);
+  const [highlight, setHighlight] = useState(false);
+  const [kind, setKind] = useState("");
+  const [territory, setTerritory] = useState("");
+  const [territories, setTerritories] = useState<{ id: string; name: string }[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const container = useRef<HTMLDivElement>(null);
+  const map = useRef<NetworkMap | null>(null);
+
+  useEffect(() => {
+    gql<{ networks: NetworkRef[]; territories: { id: string; name: string }[] }>(`query { networks { id name } territories { id name } }`).then(
+      (d) => {
+        setNetworks(d.networks.filter((n) => networkIds.includes(n.id)));
+        setTerritories(d.territories);
+      },
+      (err) => setError(explain(err)),
+    );
+  }, [networkIds.join()]);
+
+  const load = async (): Promise<void> => {
+    if (chosen.length === 0) return;
+    setLoading(true);
+    setError(null);
+    try {
+      const loaded = await loadMap(chosen, from, to, period);
+      setData(loaded);
+      setIndex(Math.max(0, lastWithTies(loaded)));
+      setSelected(null);
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setLoading(false);
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, [chosen.join()]);
+
+  // One layout over the whole window: organizations keep their place from period to period.
+  const positions = useMemo(() => {
+    if (!data) return new Map<string, { x: number; y: number }>();
+    const nodes = new Set<string>();
+    const ties = [];
+    for (const p of data.periods) {
+      p.nodes.forEach((n) => nodes.add(n.id));
+      for (const e of p.edges) ties.push({ source: e.source, target: e.target, weight: e.sent ?? 1 });
+    }
+    return stableLayout([...nodes], ties);
+  }, [data]);
+
+  const current = data?.periods[index] ?? null;
+  useEffect(() => {
+    if (!current || !data) return;
+    loadBreakdowns(chosen, current.start, current.end).then(setBreakdowns, (err) => setError(explain(err)));
+  }, [current?.start, data]);
+
+  const names = useMemo(() => {
+    const out = new Map<string, string>();
+    data?.periods.forEach((p) => p.nodes.forEach((n) => n.name && out.set(n.id, n.name)));
+    return out;
+  }, [data]);
+  const nameOf = (id: string): string => names.get(id) ?? `#${id.slice(0, 8)}`;
+
+  useEffect(() => {
+    if (!container.current || map.current) return undefined;
+    map.current = new NetworkMap(container.current, setSelected);
+    window.maillageMap = {
+      positions: () => map.current?.positions() ?? {},
+      edges: () => map.current?.edgeCount() ?? 0,
+      period: () => index,
+    };
+    return () => {
+      map.current?.kill();
+      map.current = null;
+    };
+  }, [container.current]);
+
+  const flagged = useMemo(() => {
+    const nodes = new Set<string>();
+    const ties = new Set<string>();
+    if (highlight && breakdowns) {
+      breakdowns.blackHoles.forEach((b) => nodes.add(b.organizationId));
+      breakdowns.criticalOrganizations.forEach((c) => nodes.add(c.organizationId));
+      breakdowns.repeatedDeclines.forEach((r) => ties.add(tieKey(r.sourceId, r.targetId)));
+    }
+    return { nodes, ties };
+  }, [highlight, breakdowns]);
+
+  useEffect(() => {
+    if (!map.current || !current || !data) return;
+    window.maillageMap = { ...(window.maillageMap ?? { positions: () => ({}), edges: () => 0 }), period: () => index };
+    map.current.draw(current, index > 0 ? data.periods[index - 1] : null, positions, {
+      nodeColouring,
+      edgeColouring,
+      partnerships,
+      highlighted: flagged.nodes,
+      highlightedTies: flagged.ties,
+      hidden: (n: NodeMeasures) => (kind !== "" && n.kind !== kind) || (territory !== "" && n.territoryId !== territory),
+      selected,
+      labelOf: (n: NodeMeasures) => n.name ?? `#${n.id.slice(0, 8)}`,
+    });
+  }, [current, positions, nodeColouring, edgeColouring, partnerships, flagged, kind, territory, selected]);
+
+  const figures = data?.figures[index] ?? null;
+  const profile = current?.nodes.find((n) => n.id === selected) ?? null;
+  const funnel = breakdowns?.byReceiver.find((r) => r.receiverId === selected) ?? null;
+  const periodLabel = current ? `${date(current.start)} – ${date(current.end)}` : "";
+
+  return (
+    <section class="map-page" aria-labelledby="map-title">
+      <h1 id="map-title">{t("mapTitle")}</h1>
+      <form class="map-controls card" onSubmit={(e) => { e.preventDefault(); void load(); }}>
+        <fieldset class="inline">
+          <legend>{t("networks")}</legend>
+          {networks.map((n) => (
+            <label class="check">
+              <input type="checkbox" name="network" value={n.id} checked={chosen.includes(n.id)}
+                onChange={(e) => setChosen((c) => ((e.target as HTMLInputElement).checked ? [...c, n.id] : c.filter((x) => x !== n.id)))} />
+              {n.name}
+            </label>
+          ))}
+        </fieldset>
+        <div class="row">
+          <label>{t("windowFrom")}<input type="date" name="from" value={from} required onInput={(e) => setWindow([(e.target as HTMLInputElement).value, to])} /></label>
+          <label>{t("windowTo")}<input type="date" name="to" value={to} required onInput={(e) => setWindow([from, (e.target as HTMLInputElement).value])} /></label>
+          <label>{t("period")}
+            <select name="period" value={period} onChange={(e) => setPeriod((e.target as HTMLSelectElement).value)}>
+              {["MONTH", "QUARTER", "YEAR"].map((p) => <option value={p}>{tKey(`period_${p}`, "period")}</option>)}
+            </select>
+          </label>
+          <button type="submit" class="primary" disabled={loading || chosen.length === 0}>{t("show")}</button>
+        </div>
+      </form>
+      {error && <p class="error" role="alert">{error}</p>}
+      {data?.deidentified && <p class="help">{t("deidentifiedNote")}</p>}
+      {data && data.periods.length > 0 && (
+        <div class="slider card">
+          <label for="period-slider">{t("slider")} : <strong data-testid="period-label">{periodLabel}</strong></label>
+          <input id="period-slider" type="range" min={0} max={data.periods.length - 1} step={1} value={index}
+            aria-valuetext={periodLabel} onInput={(e) => setIndex(Number((e.target as HTMLInputElement).value))} />
+        </div>
+      )}
+      <div class="map-layout">
+        <div class="map-main">
+          <div class="map-options row">
+            <label>{t("colourNodes")}
+              <select value={nodeColouring} onChange={(e) => setNodeColouring((e.target as HTMLSelectElement).value as NodeColouring)}>
+                <option value="kind">{t("byKind")}</option>
+                <option value="community">{t("byCommunity")}</option>
+              </select>
+            </label>
+            <label>{t("colourTies")}
+              <select name="edge-colouring" value={edgeColouring} onChange={(e) => setEdgeColouring((e.target as HTMLSelectElement).value as EdgeColouring)}>
+                <option value="acknowledgement">{t("byAck")}</option>
+                <option value="change">{t("byChange")}</option>
+              </select>
+            </label>
+            <label>{t("kind")}
+              <select value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
+                <option value="">{t("anyKind")}</option>
+                {termsOf("organizationKind").map((k) => <option value={k.code}>{label("organizationKind", k.code)}</option>)}
+              </select>
+            </label>
+            <label>{t("territory")}
+              <select value={territory} onChange={(e) => setTerritory((e.target as HTMLSelectElement).value)}>
+                <option value="">{t("anyTerritory")}</option>
+                {territories.map((tr) => <option value={tr.id}>{tr.name}</option>)}
+              </select>
+            </label>
+            <label class="check"><input type="checkbox" name="partnerships" checked={partnerships} onChange={(e) => setPartnerships((e.target as HTMLInputElement).checked)} />{t("partnershipsLayer")}</label>
+            <label class="check"><input type="checkbox" name="highlight" checked={highlight} onChange={(e) => setHighlight((e.target as HTMLInputElement).checked)} />{t("highlight")}</label>
+          </div>
+          <div ref={container} class="map-canvas" role="img" aria-label={t("mapCanvas")} data-testid="map" />
+          <Legend edgeColouring={edgeColouring} />
+          {nodeColouring === "kind" && current && (
+            <ul class="legend" aria-label={t("colourNodes")}>
+              {[...new Set(current.nodes.map((n) => n.kind))].sort().map((k) => (
+                <li><span class="swatch" style={{ background: kindColour(k) }} />{label("organizationKind", k)}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+        <aside class="map-side">
+          {profile ? (
+            <section class="card" aria-labelledby="profile-title" data-testid="profile">
+              <h2 id="profile-title">{t("profile")} : {profile.name ?? `#${profile.id.slice(0, 8)}`}</h2>
+              <dl class="facts">
+                <dt>{t("kind")}</dt><dd>{label("organizationKind", profile.kind)}</dd>
+                <dt>{t("received")}</dt><dd>{number(profile.inStrength)}</dd>
+                <dt>{t("sentCount")}</dt><dd>{number(profile.outStrength)}</dd>
+                <dt>{t("ackRate")}</dt><dd>{percent(profile.acknowledgementRate)}</dd>
+                <dt>{t("acceptanceRate")}</dt><dd>{percent(profile.acceptanceRate)}</dd>
+                <dt>{t("completionRate")}</dt><dd>{percent(profile.completionRate)}</dd>
+                <dt>{t("medianAck")}</dt><dd>{profile.medianHoursToAcknowledge === null ? "—" : `${number(profile.medianHoursToAcknowledge, 1)} h`}</dd>
+                <dt>{t("partnersGained")}</dt><dd>{number(profile.partnersGained)}</dd>
+                <dt>{t("partnersLost")}</dt><dd>{number(profile.partnersLost)}</dd>
+                <dt>{t("brokerage")}</dt><dd>{number(profile.betweenness)} · {number(profile.constraint)} · {number(profile.effectiveSize, 2)}</dd>
+                {funnel && (<><dt>Funnel</dt><dd>{[funnel.sent, funnel.acknowledged, funnel.accepted, funnel.completed].map((v) => number(v)).join(" → ")}</dd></>)}
+              </dl>
+            </section>
+          ) : null}
+          {figures && (
+            <section class="card" aria-labelledby="figures-title">
+              <h2 id="figures-title">{t("figures")}</h2>
+              <dl class="facts" data-testid="figures">
+                {FIGURES.map((f) => (<><dt>{t(`fig_${f}` as Word)}</dt><dd data-figure={f}>{number(figures[f])}</dd></>))}
+              </dl>
+            </section>
+          )}
+          {data && <Trends data={data} index={index} />}
+        </aside>
+      </div>
+      {breakdowns && <BreakdownLists breakdowns={breakdowns} nameOf={nameOf} territoryOf={(id) => territories.find((tr) => tr.id === id)?.name ?? "—"} onPick={(id) => { setSelected(id); setHighlight(true); }} />}
+      {current && (
+        <details class="card">
+          <summary>{t("orgTable")}</summary>
+          <table>
+            <thead><tr><th scope="col">{t("organization")}</th><th scope="col">{t("kind")}</th><th scope="col">{t("received")}</th><th scope="col">{t("sentCount")}</th><th scope="col">{t("ackRate")}</th></tr></thead>
+            <tbody>
+              {current.nodes.map((n) => (
+                <tr><td><button type="button" class="link-button" onClick={() => setSelected(n.id)}>{n.name ?? `#${n.id.slice(0, 8)}`}</button></td>
+                  <td><span class="swatch" style={{ background: kindColour(n.kind) }} />{label("organizationKind", n.kind)}</td>
+                  <td>{number(n.inStrength)}</td><td>{number(n.outStrength)}</td><td>{percent(n.acknowledgementRate)}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
+    </section>
+  );
+}
+
+function lastWithTies(data: MapData): number {
+  for (let i = data.periods.length - 1; i >= 0; i -= 1) if (data.periods[i].edges.length > 0) return i;
+  return data.periods.length - 1;
+}
+
+function Legend({ edgeColouring }: { edgeColouring: EdgeColouring }) {
+  const items: [string, Word][] =
+    edgeColouring === "acknowledgement"
+      ? [[ACK_COLOURS.low, "legendAckLow"], [ACK_COLOURS.mid, "legendAckMid"], [ACK_COLOURS.high, "legendAckHigh"]]
+      : [[CHANGE_COLOURS.new, "legendNew"], [CHANGE_COLOURS.persisting, "legendPersisting"], [CHANGE_COLOURS.dissolved, "legendDissolved"]];
+  return (
+    <ul class="legend" aria-label={t("colourTies")}>
+      {items.map(([colour, word]) => (
+        <li><svg width="28" height="10" aria-hidden="true"><line x1="0" y1="5" x2="28" y2="5" stroke={colour} stroke-width="4" /></svg> {t(word)}</li>
+      ))}
+    </ul>
+  );
+}
+
+function Spark({ values, index, title }: { values: (number | null)[]; index: number; title: string }) {
+  const width = 220;
+  const height = 44;
+  const known = values.filter((v): v is number => v !== null);
+  const max = Math.max(...known, 1e-9);
+  const min = Math.min(...known, 0);
+  const x = (i: number): number => (values.length <= 1 ? width / 2 : (i * (width - 8)) / (values.length - 1) + 4);
+  const y = (v: number): number => height - 4 - ((v - min) / (max - min || 1)) * (height - 8);
+  const points = values.map((v, i) => (v === null ? null : `${x(i)},${y(v)}`)).filter(Boolean).join(" ");
+  const here = values[index];
+  return (
+    <figure class="spark">
+      <figcaption>{title} : <strong>{here === null || here === undefined ? "—" : number(here)}</strong></figcaption>
+      <svg width={width} height={height} role="img" aria-label={`${title}: ${known.map((v) => number(v)).join(", ")}`}>
+        <polyline points={points} fill="none" stroke="#0b5cad" stroke-width="2" />
+        {here !== null && here !== undefined && <circle cx={x(index)} cy={y(here)} r="4" fill="#d55e00" />}
+      </svg>
+    </figure>
+  );
+}
+
+function Trends({ data, index }: { data: MapData; index: number }) {
+  const rate = (key: "acknowledged" | "completed"): (number | null)[] =>
+    data.periods.map((p) => {
+      let sent = 0;
+      let done = 0;
+      for (const e of p.edges) {
+        if (e.sent === null || e[key] === null) return null;
+        sent += e.sent;
+        done += e[key] ?? 0;
+      }
+      return sent === 0 ? null : done / sent;
+    });
+  return (
+    <section class="card" aria-labelledby="trends-title">
+      <h2 id="trends-title">{t("trends")}</h2>
+      <Spark title={t("fig_ties")} values={data.figures.map((f) => f.ties)} index={index} />
+      <Spark title={t("fig_density")} values={data.figures.map((f) => f.density)} index={index} />
+      <Spark title={t("fig_reciprocity")} values={data.figures.map((f) => f.reciprocity)} index={index} />
+      <Spark title={t("trend_ack")} values={rate("acknowledged")} index={index} />
+      <Spark title={t("trend_completion")} values={rate("completed")} index={index} />
+    </section>
+  );
+}
+
+function BreakdownLists({ breakdowns, nameOf, territoryOf, onPick }: {
+  breakdowns: Breakdowns;
+  nameOf: (id: string) => string;
+  territoryOf: (id: string | null) => string;
+  onPick: (id: string) => void;
+}) {
+  const pick = (id: string, text: string) => <button type="button" class="link-button" onClick={() => onPick(id)}>{text}</button>;
+  const empty = <p class="muted">{t("none")}</p>;
+  return (
+    <section class="breakdowns" aria-labelledby="breakdowns-title">
+      <h2 id="breakdowns-title">{t("breakdowns")}</h2>
+      <div class="breakdown-grid">
+        <div class="card" data-testid="black-holes">
+          <h3>{t("blackHoles")}</h3>
+          {breakdowns.blackHoles.length === 0 ? empty : (
+            <ul>{breakdowns.blackHoles.map((b) => <li>{pick(b.organizationId, b.name ?? nameOf(b.organizationId))} — {number(b.acknowledged)}/{number(b.sent)} ({percent(b.acknowledgementRate)})</li>)}</ul>
+          )}
+        </div>
+        <div class="card" data-testid="critical">
+          <h3>{t("critical")}</h3>
+          {breakdowns.criticalOrganizations.length === 0 ? empty : (
+            <ul>{breakdowns.criticalOrganizations.map((c) => (
+              <li>{pick(c.organizationId, c.name ?? nameOf(c.organizationId))}
+                {c.disconnects && <> — {t("disconnects")}</>}
+                {c.soleProviderOf.length > 0 && <> — {t("soleProvider")} : {c.soleProviderOf.map((s) => label("need", s.needCode)).join(", ")}</>}
+              </li>
+            ))}</ul>
+          )}
+        </div>
+        <div class="card">
+          <h3>{t("repeatedDeclines")}</h3>
+          {breakdowns.repeatedDeclines.length === 0 ? empty : (
+            <ul>{breakdowns.repeatedDeclines.map((r) => <li>{pick(r.targetId, `${nameOf(r.sourceId)} → ${nameOf(r.targetId)}`)} — {number(r.declined)}/{number(r.sent)}</li>)}</ul>
+          )}
+        </div>
+        <div class="card">
+          <h3>{t("serviceGaps")}</h3>
+          {breakdowns.serviceGaps.length === 0 ? empty : (
+            <ul>{breakdowns.serviceGaps.map((g) => <li>{label("need", g.needCode)}, {territoryOf(g.territoryId)} — {percent(g.gapShare)} ({number(g.gapDeclines)}/{number(g.sent)}), {g.providers}</li>)}</ul>
+          )}
+        </div>
+        <div class="card">
+          <h3>{t("uncoveredNeeds")}</h3>
+          {breakdowns.uncoveredNeeds.length === 0 ? empty : (
+            <ul>{breakdowns.uncoveredNeeds.slice(0, 30).map((u) => <li>{label("need", u.needCode)}, {territoryOf(u.territoryId)}</li>)}</ul>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}
