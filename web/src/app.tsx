@@ -12,6 +12,7 @@ import { ReferralView } from "./pages/referral";
 import { SendForm } from "./pages/send";
 import { ServicesPage } from "./pages/services";
 import { MapPage } from "./pages/map";
+import { PresencePage } from "./pages/presence";
 
 export interface OrgRole {
   organizationId: string;
@@ -155,6 +156,7 @@ function Shell({ session, onLanguage, onSignOut }: { session: Session; onLanguag
           ["/sent", t("outbox")],
           ["/new", t("newReferral")],
           ["/services", t("services")],
+          ["/presence", t("presence")],
         ] as [string, string][])
       : []),
     ...(mapNetworks.length > 0 ? ([["/map", t("map")]] as [string, string][]) : []),
@@ -205,6 +207,8 @@ function Shell({ session, onLanguage, onSignOut }: { session: Session; onLanguag
           <SendForm workspace={workspace} />
         ) : path === "/services" ? (
           <ServicesPage workspace={workspace} />
+        ) : path === "/presence" ? (
+          <PresencePage workspace={workspace} />
         ) : (
           <ReferralList box="INCOMING" workspace={workspace} />
         )}
