@@ -193,6 +193,9 @@ class Database:
         await self.driver.close()
 
 
+LIVENESS_CHECK_SECONDS = 2.0
+
+
 def open_database(
     uri: str,
     user: str,
@@ -210,6 +213,9 @@ def open_database(
         connection_timeout=bounds.connect,
         connection_acquisition_timeout=bounds.acquire,
         max_transaction_retry_time=bounds.retry,
+        # A pooled connection idle this long is checked before use: after Neo4j restarts,
+        # the dead ones are dropped at once instead of failing the first requests slowly.
+        liveness_check_timeout=LIVENESS_CHECK_SECONDS,
         notifications_min_severity="OFF",
     )
     return Database(driver, database, bounds)
