@@ -147,7 +147,8 @@ async def test_api_killed_mid_burst_then_retries_settle_every_call(
     lost = [k for k in keys if k not in by_key]
     print(
         f"\nAPI SIGKILLed after {first_answers} answers: {len(in_flight)} calls in flight got a "
-        f"connection error, {len(in_doubt) - len(in_flight)} not sent; all retried with their keys; {len(rows)} referrals for {len(keys)} keys: lost {len(lost)}, "
+        f"connection error, {len(in_doubt) - len(in_flight)} not sent; all retried with their "
+        f"keys; {len(rows)} referrals for {len(keys)} keys: lost {len(lost)}, "
         f"duplicated {duplicated}, status ≠ last event "
         f"{sum(r['status'] != r['last'] for r in rows)}"
     )
