@@ -24,12 +24,14 @@ from domain.deadlines import is_overdue
 from domain.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
 from domain.lifecycle import Action, is_terminal
 from graph import event_feed, identity
+from graph import referral_reads as g_reads
 from graph import referrals as g_ref
 from graph.validation import check_id, check_instant
 from schema.access import authorize, record_personal_read
 from schema.context import Context, Info
-from schema.pagination import Connection, page_window, to_connection
-from schema.policy import Scope, allowed, denial, referral_actor
+from schema.pagination import Connection, Edge, PageInfo, decode_keyset, encode_keyset, page_window
+from schema.policy import Scope, allowed, denial, reach, referral_actor
+from schema.selection import connection_nodes, projection, selects
 from schema.types import Need, Organization, Place, Service, native
 
 __all__ = ["ReferralMutation", "ReferralQuery", "ReferralSubscription"]
@@ -160,12 +162,18 @@ class Referral:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Referral:
+        """From a full row (graph/referrals.py) or one of the selected fields only.
+
+        Rows of graph/referral_reads.py carry what was selected, with the
+        sender, receiver and service nested when they were: an attribute
+        whose field was not selected stays None and is never resolved.
+        """
         return cls(
             id=row["id"],
             status=v.ReferralStatus(row["status"]),
             urgency=v.Urgency(row.get("urgency") or "ROUTINE"),
-            sent_at=native(row["sentAt"]),
-            acknowledge_by=native(row["acknowledgeBy"]),
+            sent_at=native(row.get("sentAt")),
+            acknowledge_by=native(row.get("acknowledgeBy")),
             closed_at=native(row.get("closedAt")),
             override_availability=bool(row.get("overrideAvailability")),
             need_codes=list(row.get("needCodes") or []),
@@ -182,19 +190,27 @@ class Referral:
 
     @strawberry.field
     async def sender(self, info: Info) -> Organization | None:
-        row = await info.context.loaders.organization.load(self._row["senderId"])
-        return None if row is None else Organization.from_row(row)
+        return await self._organization(info, "sender")
 
     @strawberry.field
     async def receiver(self, info: Info) -> Organization | None:
-        row = await info.context.loaders.organization.load(self._row["receiverId"])
+        return await self._organization(info, "receiver")
+
+    async def _organization(self, info: Info, party: str) -> Organization | None:
+        if party in self._row:
+            row = self._row[party]
+        else:
+            row = await info.context.loaders.organization.load(self._row[f"{party}Id"])
         return None if row is None else Organization.from_row(row)
 
     @strawberry.field
     async def service(self, info: Info) -> Service | None:
-        if not self._row.get("serviceId"):
+        if "service" in self._row:
+            row = self._row["service"]
+        elif not self._row.get("serviceId"):
             return None
-        row = await info.context.loaders.service.load(self._row["serviceId"])
+        else:
+            row = await info.context.loaders.service.load(self._row["serviceId"])
         return None if row is None else Service.from_row(row)
 
     @strawberry.field
@@ -317,6 +333,28 @@ class ReferralConnection(Connection[Referral]):
     counts_by_status: list[StatusCount]
 
 
+def _referral_connection(page: g_reads.ReferralPage, *, has_previous: bool) -> ReferralConnection:
+    """The GraphQL page; an unselected total or counts (None) are never resolved."""
+    edges = [
+        Edge(cursor=encode_keyset(row["cursorAt"], row["id"]), node=Referral.from_row(row))
+        for row in page.rows
+    ]
+    return ReferralConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=0 if page.total is None else page.total,
+        counts_by_status=[
+            StatusCount(status=v.ReferralStatus(s), count=n)
+            for s, n in (page.counts or {}).items()
+        ],
+    )
+
+
 @strawberry.input
 class ConsentInput:
     given: bool
@@ -413,7 +451,18 @@ async def _act(
 class ReferralQuery:
     @strawberry.field
     async def referral(self, info: Info, id: strawberry.ID) -> Referral:
-        return Referral.from_row(await _readable(info, id))
+        rid = check_id(id, "id")
+        where = reach(info.context.caller, "referral.read")
+        row = await g_reads.referral_read(
+            info.context.db,
+            rid,
+            projection(info),
+            organizations=None if where is None else sorted(where.organizations),
+            networks=None if where is None else sorted(where.networks),
+        )
+        if row is None or not _may_read(info, row):
+            raise NotFound(f"No referral with id {rid}.", field="id")
+        return Referral.from_row(row)
 
     @strawberry.field(
         description="An organization's inbox (INCOMING) or outbox (OUTGOING), "
@@ -434,7 +483,8 @@ class ReferralQuery:
         after: str | None = None,
     ) -> ReferralConnection:
         caller = info.context.caller
-        skip, limit = page_window(first, after, info.context.settings.max_page_size)
+        _, limit = page_window(first, None, info.context.settings.max_page_size)
+        keyset = decode_keyset(after)
         org = check_id(organization_id, "organizationId") if organization_id else None
         net = check_id(network_id, "networkId") if network_id else None
         networks: list[str] | None = None
@@ -459,7 +509,7 @@ class ReferralQuery:
             org = next(iter(caller.org_roles))
         else:
             raise NotFound("No such organization in your reach.", field="organizationId")
-        rows, total, counts = await g_ref.find_referrals(
+        page = await g_reads.referral_page(
             info.context.db,
             g_ref.ReferralFilter(
                 organization_id=org,
@@ -471,19 +521,14 @@ class ReferralQuery:
                 sent_after=check_instant(sent_after, "sentAfter"),
                 sent_before=check_instant(sent_before, "sentBefore"),
             ),
+            connection_nodes(info),
             now=_now(info),
-            skip=skip,
+            after=keyset,
             limit=limit,
+            with_total=selects(info, "totalCount"),
+            with_counts=selects(info, "countsByStatus"),
         )
-        page = to_connection(rows, total, skip, Referral.from_row)
-        return ReferralConnection(
-            edges=page.edges,
-            page_info=page.page_info,
-            total_count=page.total_count,
-            counts_by_status=[
-                StatusCount(status=v.ReferralStatus(s), count=n) for s, n in counts.items()
-            ],
-        )
+        return _referral_connection(page, has_previous=keyset is not None)
 
 
 @strawberry.type

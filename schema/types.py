@@ -28,6 +28,7 @@ __all__ = [
     "Place",
     "Service",
     "Territory",
+    "enum_or_none",
     "native",
 ]
 
@@ -49,6 +50,16 @@ def native(value: Any) -> Any:
     return to_native() if callable(to_native) else value
 
 
+def enum_or_none(kind: Any, value: Any) -> Any:
+    """``kind(value)``, or None when the row does not carry the field (it was not selected)."""
+    return None if value is None else kind(value)
+
+
+# A row from graph/directory_reads.py carries only the selected fields: an attribute of a
+# field that was not selected stays None and is never resolved. Related records selected
+# with it come nested in the row (prefetched); other rows go through the loaders.
+
+
 @strawberry.type(description="A term of the need taxonomy, labelled in French and English.")
 class Need:
     id: strawberry.ID
@@ -58,7 +69,12 @@ class Need:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Need:
-        return cls(id=row["id"], code=row["code"], label_fr=row["labelFr"], label_en=row["labelEn"])
+        return cls(
+            id=row.get("id"),  # type: ignore[arg-type]
+            code=row["code"],
+            label_fr=row.get("labelFr"),  # type: ignore[arg-type]
+            label_en=row.get("labelEn"),  # type: ignore[arg-type]
+        )
 
 
 @strawberry.type(description="A neighbourhood or local service area.")
@@ -69,7 +85,11 @@ class Territory:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Territory:
-        return cls(id=row["id"], code=row["code"], name=row["name"])
+        return cls(
+            id=row["id"],
+            code=row.get("code"),  # type: ignore[arg-type]
+            name=row.get("name"),  # type: ignore[arg-type]
+        )
 
 
 @strawberry.type(description="A place where outreach workers meet families.")
@@ -106,34 +126,43 @@ class Service:
     availability_changed_at: datetime | None
     created_at: datetime
     organization_id: strawberry.ID
+    _row: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Service:
         return cls(
             id=row["id"],
-            name=row["name"],
+            name=row.get("name"),  # type: ignore[arg-type]
             description=row.get("description"),
             eligibility=row.get("eligibility"),
             languages=list(row.get("languages") or []),
-            availability=v.Availability(row["availability"]),
+            availability=enum_or_none(v.Availability, row.get("availability")),
             availability_changed_at=native(row.get("availabilityChangedAt")),
-            created_at=native(row["createdAt"]),
-            organization_id=row["organizationId"],
+            created_at=native(row.get("createdAt")),
+            organization_id=row.get("organizationId"),  # type: ignore[arg-type]
+            _row=row,
         )
 
     @strawberry.field
     async def organization(self, info: Info) -> Organization | None:
-        row = await info.context.loaders.organization.load(str(self.organization_id))
-        return None if row is None else Organization.from_row(row)
+        if "organization" in self._row:
+            found = self._row["organization"]
+        else:
+            found = await info.context.loaders.organization.load(str(self.organization_id))
+        return None if found is None else Organization.from_row(found)
 
     @strawberry.field
     async def needs(self, info: Info) -> list[Need]:
-        rows = await info.context.loaders.needs_of_service.load(str(self.id))
+        rows = self._row.get("needs")
+        if rows is None:
+            rows = await info.context.loaders.needs_of_service.load(str(self.id))
         return [Need.from_row(r) for r in rows]
 
     @strawberry.field
     async def territories(self, info: Info) -> list[Territory]:
-        rows = await info.context.loaders.territories_of_service.load(str(self.id))
+        rows = self._row.get("territories")
+        if rows is None:
+            rows = await info.context.loaders.territories_of_service.load(str(self.id))
         return [Territory.from_row(r) for r in rows]
 
     @strawberry.field(description="Every availability change, oldest first.")
@@ -216,13 +245,14 @@ class Organization:
     active: bool
     territory_id: strawberry.ID | None
     created_at: datetime
+    _row: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Organization:
         return cls(
             id=row["id"],
-            name=row["name"],
-            kind=v.OrganizationKind(row["kind"]),
+            name=row.get("name"),  # type: ignore[arg-type]
+            kind=enum_or_none(v.OrganizationKind, row.get("kind")),
             description=row.get("description"),
             email=row.get("email"),
             phone=row.get("phone"),
@@ -230,12 +260,15 @@ class Organization:
             languages=list(row.get("languages") or []),
             active=bool(row.get("active", True)),
             territory_id=row.get("territoryId"),
-            created_at=native(row["createdAt"]),
+            created_at=native(row.get("createdAt")),
+            _row=row,
         )
 
     @strawberry.field(description="Services offered, OPEN first.")
     async def services(self, info: Info) -> list[Service]:
-        rows = await info.context.loaders.services_of_organization.load(str(self.id))
+        rows = self._row.get("services")
+        if rows is None:
+            rows = await info.context.loaders.services_of_organization.load(str(self.id))
         return [Service.from_row(r) for r in rows]
 
     @strawberry.field
