@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import neo4j
 from neo4j import (
     AsyncDriver,
     AsyncGraphDatabase,
@@ -142,8 +143,7 @@ class Database:
         self.timeouts = timeouts or Timeouts()
         self.queries = 0
 
-    async def rows(self, query: str, **params: Any) -> list[Record]:
-        """A read query in its own auto-routed transaction."""
+    async def _read(self, query: str, params: dict[str, Any]) -> list[neo4j.Record]:
         self.queries += 1
         async with _bounded():
             records, _, _ = await self.driver.execute_query(
@@ -152,11 +152,26 @@ class Database:
                 routing_=RoutingControl.READ,
                 database_=self.database,
             )
-        return [record.data() for record in records]
+        return records
+
+    async def rows(self, query: str, **params: Any) -> list[Record]:
+        """A read query in its own auto-routed transaction."""
+        return [record.data() for record in await self._read(query, params)]
 
     async def row(self, query: str, **params: Any) -> Record | None:
         rows = await self.rows(query, **params)
         return rows[0] if rows else None
+
+    async def record(self, query: str, **params: Any) -> Record | None:
+        """The first record of a read query, as the driver decoded it (or None).
+
+        Unlike :meth:`row`, values are not walked again to turn nodes and
+        relationships into dicts: for queries that return plain maps and
+        lists (the map projections of the hot reads), where that walk costs
+        as much as decoding.
+        """
+        records = await self._read(query, params)
+        return dict(records[0]) if records else None
 
     async def write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
         """Run ``work`` in one write transaction, retried on transient errors.

@@ -125,8 +125,7 @@ def _service_match(flt: ServiceFilter) -> str:
     """Start from the most selective known node: the need, else the organization, else all."""
     if flt.need_code:
         start = (
-            "MATCH (:Need {code: $needCode})<-[:ADDRESSES]-(s:Service)"
-            "<-[:OFFERS]-(o:Organization) "
+            "MATCH (:Need {code: $needCode})<-[:ADDRESSES]-(s:Service)<-[:OFFERS]-(o:Organization) "
         )
     elif flt.organization_id:
         start = "MATCH (o:Organization {id: $organizationId})-[:OFFERS]->(s:Service) "
@@ -172,7 +171,7 @@ async def _page(
             f"WITH {var} ORDER BY {order} SKIP $skip LIMIT $limit + 1 "
             f"RETURN null AS total, collect({row_map}) AS page"
         )
-    row = await db.row(match + tail, skip=skip, limit=limit, **params)
+    row = await db.record(match + tail, skip=skip, limit=limit, **params)
     assert row is not None
     total = row["total"]
     return [dict(r) for r in row["page"]], None if total is None else int(total)
@@ -279,7 +278,7 @@ async def organization_read(
     db: Database, organization_id: str, projection: Projection
 ) -> dict[str, Any] | None:
     """One organization with the wanted fields nested, or None."""
-    row = await db.row(
+    row = await db.record(
         f"MATCH (o:Organization {{id: $id}}) RETURN {organization_map('o', projection)} AS o",
         id=check_id(organization_id, "id"),
     )

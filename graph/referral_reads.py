@@ -82,8 +82,10 @@ _NEEDS = {
 def _party(rel: str) -> Any:
     def build(var: str, p: Projection, depth: int) -> str:
         o = f"o{depth}"
-        pattern = f"({o}:Organization)-[:SENT]->({var})" if rel == "SENT" else (
-            f"({var})-[:TO]->({o}:Organization)"
+        pattern = (
+            f"({o}:Organization)-[:SENT]->({var})"
+            if rel == "SENT"
+            else (f"({var})-[:TO]->({o}:Organization)")
         )
         return f"COLLECT {{ MATCH {pattern} RETURN {organization_map(o, p, depth)} }}[0]"
 
@@ -167,10 +169,7 @@ async def referral_page(
     match = _start(flt) + "WHERE " + _FILTERS
     row_map = referral_map("r", projection, always=(*_ALWAYS, "cursorAt"))
     query = (
-        "CALL () { "
-        + match
-        + _STATUS
-        + "AND ($afterAt IS NULL OR r.sentAt < $afterAt "
+        "CALL () { " + match + _STATUS + "AND ($afterAt IS NULL OR r.sentAt < $afterAt "
         "     OR (r.sentAt = $afterAt AND r.id > $afterId)) "
         "RETURN r ORDER BY r.sentAt DESC, r.id LIMIT $take } "
         f"WITH collect({row_map}) AS page "
@@ -187,7 +186,7 @@ async def referral_page(
     else:
         query += "WITH page, total, null AS counts "
     query += "RETURN page, total, counts"
-    row = await db.row(
+    row = await db.record(
         query,
         org=flt.organization_id,
         networks=flt.network_ids,
@@ -230,7 +229,7 @@ async def referral_read(
     caller may read; ``networks``: those whose referrals' metadata it may
     read; None for either means no restriction of that kind.
     """
-    row = await db.row(
+    row = await db.record(
         "MATCH (r:Referral {id: $id}) "
         "WHERE ($orgs IS NULL AND $networks IS NULL) "
         "   OR ($orgs IS NOT NULL AND any(w IN coalesce(r.watcherIds, "

@@ -32,7 +32,7 @@ from schema.context import Context, Info
 from schema.pagination import Connection, Edge, PageInfo, decode_keyset, encode_keyset, page_window
 from schema.policy import Scope, allowed, denial, reach, referral_actor
 from schema.selection import connection_nodes, projection, selects
-from schema.types import Need, Organization, Place, Service, native
+from schema.types import Maybe, Need, Organization, Place, Service, native, prefetched
 
 __all__ = ["ReferralMutation", "ReferralQuery", "ReferralSubscription"]
 
@@ -188,30 +188,27 @@ class Referral:
     def loop_closed(self) -> bool:
         return is_terminal(self.status)
 
-    @strawberry.field
-    async def sender(self, info: Info) -> Organization | None:
-        return await self._organization(info, "sender")
+    @strawberry.field(graphql_type=Organization | None)
+    def sender(self, info: Info) -> Maybe[Organization | None]:
+        return self._party(info, "sender")
 
-    @strawberry.field
-    async def receiver(self, info: Info) -> Organization | None:
-        return await self._organization(info, "receiver")
+    @strawberry.field(graphql_type=Organization | None)
+    def receiver(self, info: Info) -> Maybe[Organization | None]:
+        return self._party(info, "receiver")
 
-    async def _organization(self, info: Info, party: str) -> Organization | None:
-        if party in self._row:
-            row = self._row[party]
-        else:
-            row = await info.context.loaders.organization.load(self._row[f"{party}Id"])
-        return None if row is None else Organization.from_row(row)
+    def _party(self, info: Info, party: str) -> Maybe[Organization | None]:
+        loader = info.context.loaders.organization
+        return prefetched(
+            self._row, party, lambda: loader.load(self._row[f"{party}Id"]), _organization
+        )
 
-    @strawberry.field
-    async def service(self, info: Info) -> Service | None:
-        if "service" in self._row:
-            row = self._row["service"]
-        elif not self._row.get("serviceId"):
+    @strawberry.field(graphql_type=Service | None)
+    def service(self, info: Info) -> Maybe[Service | None]:
+        service_id = self._row.get("serviceId")
+        if "service" not in self._row and not service_id:
             return None
-        else:
-            row = await info.context.loaders.service.load(self._row["serviceId"])
-        return None if row is None else Service.from_row(row)
+        loader = info.context.loaders.service
+        return prefetched(self._row, "service", lambda: loader.load(str(service_id)), _service)
 
     @strawberry.field
     async def needs(self, info: Info) -> list[Need]:
@@ -300,6 +297,14 @@ async def _visible(info: Info, referral_id: str | None) -> Referral | None:
     if row is None or not _may_read(info, row):
         return None
     return Referral.from_row(row)
+
+
+def _organization(row: dict[str, Any] | None) -> Organization | None:
+    return None if row is None else Organization.from_row(row)
+
+
+def _service(row: dict[str, Any] | None) -> Service | None:
+    return None if row is None else Service.from_row(row)
 
 
 def _may_read(info: Info, row: dict[str, Any]) -> bool:
