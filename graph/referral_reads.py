@@ -64,15 +64,20 @@ REFERRAL_SCALARS = {
         "COLLECT {{ MATCH ({v}_n:Referral)-[:REDIRECTED_FROM]->({v}) RETURN {v}_n.id }}[0]"
     ),
 }
-# What every referral row carries: the checks of schema/referrals.py read them.
-_ALWAYS = ("id", "status", "senderId", "receiverId", "consentGiven", "networkIds", "watcherIds")
-# GraphQL fields computed from stored ones.
+# What every referral row of a page carries; one read alone also carries its reach.
+_ALWAYS = ("id", "status")
+_REACH = ("senderId", "receiverId", "networkIds", "watcherIds")
+# The parties and the consent: what the checks on family data and case notes read.
+_PARTIES = ("senderId", "receiverId", "consentGiven")
+# GraphQL fields computed from stored ones (the checks they pass included).
 _NEEDS = {
     "overdue": ("status", "acknowledgeBy"),
     "needs": ("needCodes",),
     "consent": ("consentGiven", "consentAt", "consentMethod", "consentScope"),
-    "family": ("familyId", "familyRef"),
-    "contact": _CONTACT,
+    "family": ("familyId", "familyRef", *_PARTIES),
+    "contact": (*_CONTACT, *_PARTIES),
+    "events": _PARTIES,
+    "notes": _PARTIES,
     "place": ("placeId",),
     "redirectedFrom": ("redirectedFromId",),
     "redirectedTo": ("redirectedToId",),
@@ -236,7 +241,7 @@ async def referral_read(
         "       COLLECT { MATCH (r)-[:SENT|TO]-(p:Organization) RETURN p.id }) WHERE w IN $orgs)) "
         "   OR ($networks IS NOT NULL AND any(n IN coalesce(r.networkIds, []) "
         "       WHERE n IN $networks)) "
-        f"RETURN {referral_map('r', projection)} AS r",
+        f"RETURN {referral_map('r', projection, always=(*_ALWAYS, *_REACH))} AS r",
         id=check_id(referral_id, "id"),
         orgs=organizations,
         networks=networks,
