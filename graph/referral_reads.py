@@ -139,7 +139,8 @@ class ReferralPage:
 def _start(flt: ReferralFilter) -> str:
     """The first MATCH: from the organization's relationships when there is one."""
     if flt.organization_id is None:
-        return "MATCH (r:Referral) "
+        # Read in the order of the sentAt index, newest first, until the page is full.
+        return "MATCH (r:Referral) WHERE r.sentAt IS NOT NULL WITH r "
     pattern = {"INCOMING": "<-[:TO]-", "OUTGOING": "-[:SENT]->"}.get(flt.box or "", "-[:SENT|TO]-")
     return f"MATCH (:Organization {{id: $org}}){pattern}(r:Referral) "
 

@@ -98,3 +98,26 @@ async def test_the_total_and_the_counts_are_computed_only_when_asked_for(
     )
     assert full.total == 3
     assert full.counts is not None and full.counts["SENT"] == 3 and full.counts["DECLINED"] == 0
+
+
+NETWORK = """
+query($net: ID!, $after: String) {
+  referrals(networkId: $net, first: 2, after: $after) {
+    edges { node { id } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+async def test_a_coordinator_pages_the_network_newest_first(world: World, db: Database) -> None:
+    network = await world.network()
+    sender = await world.organization(network)
+    receiver = await world.organization(network, kind="FOOD_SECURITY")
+    sent = [await referral_through_graph(db, sender["id"], receiver["id"], []) for _ in range(3)]
+    coordinator = await world.caller("COORDINATOR", network=network)
+    first = (await coordinator.data(NETWORK, {"net": network["id"]}))["referrals"]
+    after = first["pageInfo"]["endCursor"]
+    second = (await coordinator.data(NETWORK, {"net": network["id"], "after": after}))["referrals"]
+    assert _ids(first) + _ids(second) == sent[::-1]
+    assert (first["pageInfo"]["hasNextPage"], second["pageInfo"]["hasNextPage"]) == (True, False)
