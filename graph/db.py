@@ -20,8 +20,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import neo4j
 from neo4j import (
+    READ_ACCESS,
     AsyncDriver,
     AsyncGraphDatabase,
     AsyncManagedTransaction,
@@ -143,7 +143,8 @@ class Database:
         self.timeouts = timeouts or Timeouts()
         self.queries = 0
 
-    async def _read(self, query: str, params: dict[str, Any]) -> list[neo4j.Record]:
+    async def rows(self, query: str, **params: Any) -> list[Record]:
+        """A read query in its own auto-routed transaction."""
         self.queries += 1
         async with _bounded():
             records, _, _ = await self.driver.execute_query(
@@ -152,11 +153,7 @@ class Database:
                 routing_=RoutingControl.READ,
                 database_=self.database,
             )
-        return records
-
-    async def rows(self, query: str, **params: Any) -> list[Record]:
-        """A read query in its own auto-routed transaction."""
-        return [record.data() for record in await self._read(query, params)]
+        return [record.data() for record in records]
 
     async def row(self, query: str, **params: Any) -> Record | None:
         rows = await self.rows(query, **params)
@@ -165,12 +162,22 @@ class Database:
     async def record(self, query: str, **params: Any) -> Record | None:
         """The first record of a read query, as the driver decoded it (or None).
 
-        Unlike :meth:`row`, values are not walked again to turn nodes and
-        relationships into dicts: for queries that return plain maps and
-        lists (the map projections of the hot reads), where that walk costs
-        as much as decoding.
+        For the hot reads, one query per request returning plain maps and
+        lists. Unlike :meth:`row`, values are not walked again to turn nodes
+        and relationships into dicts (that walk costs as much as decoding),
+        and the query runs as an auto-commit transaction: one round trip
+        (``RUN`` and ``PULL``) where a managed one takes two (``BEGIN``,
+        ``RUN``, ``PULL``, then ``COMMIT``) for a read with nothing to
+        commit. The driver does not retry it: while the database is
+        unreachable the caller gets SERVICE_UNAVAILABLE at once.
         """
-        records = await self._read(query, params)
+        self.queries += 1
+        async with (
+            _bounded(),
+            self.driver.session(database=self.database, default_access_mode=READ_ACCESS) as s,
+        ):
+            result = await s.run(Query(query, timeout=self.timeouts.transaction), params)
+            records = [record async for record in result]
         return dict(records[0]) if records else None
 
     async def write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
