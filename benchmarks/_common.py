@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -64,15 +66,24 @@ def free_port() -> int:
 
 
 @contextmanager
-def api_process(settings: Settings) -> Iterator[str]:
-    """The API served by uvicorn in its own process; yields its base URL."""
+def api_process(
+    settings: Settings, *, env_name: str = "test", app_dir: Path | None = None
+) -> Iterator[str]:
+    """The API served by uvicorn in its own process; yields its base URL.
+
+    ``env_name`` is its ``MAILLAGE_ENV`` (``production``: no GraphiQL, no
+    introspection); ``app_dir`` serves the code of another checkout (an
+    earlier commit, to measure before and after in one run).
+    """
     port = free_port()
+    root = app_dir or project_root()
     env = dict(
         os.environ,
+        PYTHONPATH=str(root),
         NEO4J_URI=settings.neo4j_uri,
         NEO4J_USER=settings.neo4j_user,
         NEO4J_PASSWORD=settings.neo4j_password,
-        MAILLAGE_ENV="test",
+        MAILLAGE_ENV=env_name,
         MAILLAGE_LOG_LEVEL="WARNING",
         # One token sends everything here; the per-token limit would measure itself.
         MAILLAGE_RATE_LIMIT_PER_MINUTE="100000000",
@@ -93,7 +104,7 @@ def api_process(settings: Settings) -> Iterator[str]:
             "warning",
             "--no-access-log",
         ],
-        cwd=project_root(),
+        cwd=root,
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
@@ -112,6 +123,26 @@ def api_process(settings: Settings) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+async def drive(
+    clients: int, total: int, one: Callable[[], Awaitable[object]]
+) -> tuple[float, list[float]]:
+    """``total`` calls of ``one`` by ``clients`` workers: wall seconds and latencies (ms)."""
+    latencies: list[float] = []
+    remaining = total
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            started = time.perf_counter()
+            await one()
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    began = time.perf_counter()
+    await asyncio.gather(*[worker() for _ in range(clients)])
+    return time.perf_counter() - began, latencies
 
 
 @dataclass(frozen=True)
@@ -137,3 +168,7 @@ class Run:
     @property
     def p95(self) -> float:
         return self.percentile(0.95)
+
+    @property
+    def p99(self) -> float:
+        return self.percentile(0.99)

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from benchmarks._common import Run, api_process, bench_neo4j
+from benchmarks._common import Run, api_process, bench_neo4j, drive
 from graph import identity, migrations, networks, organizations, referrals, services
 from graph.db import Database, open_database
 from graph.organizations import OrganizationInput
@@ -75,23 +74,6 @@ def _payload(ctx: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _drive(clients: int, total: int, one: Any) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    remaining = total
-
-    async def worker() -> None:
-        nonlocal remaining
-        while remaining > 0:
-            remaining -= 1
-            started = time.perf_counter()
-            await one()
-            latencies.append((time.perf_counter() - started) * 1000)
-
-    began = time.perf_counter()
-    await asyncio.gather(*[worker() for _ in range(clients)])
-    return time.perf_counter() - began, latencies
-
-
 async def bench_api(url: str, ctx: dict[str, Any], clients: int, total: int) -> Run:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
@@ -107,8 +89,8 @@ async def bench_api(url: str, ctx: dict[str, Any], clients: int, total: int) -> 
             if "errors" in body:
                 raise RuntimeError(body["errors"])
 
-        await _drive(clients, min(20, total), one)  # warm-up
-        seconds, latencies = await _drive(clients, total, one)
+        await drive(clients, min(20, total), one)  # warm-up
+        seconds, latencies = await drive(clients, total, one)
     return Run("API", clients, total, seconds, latencies)
 
 
@@ -133,8 +115,8 @@ async def bench_raw(db: Database, ctx: dict[str, Any], clients: int, total: int)
             now=datetime.now(UTC),
         )
 
-    await _drive(clients, min(20, total), one)
-    seconds, latencies = await _drive(clients, total, one)
+    await drive(clients, min(20, total), one)
+    seconds, latencies = await drive(clients, total, one)
     return Run("raw driver", clients, total, seconds, latencies)
 
 

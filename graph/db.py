@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from neo4j import (
+    READ_ACCESS,
     AsyncDriver,
     AsyncGraphDatabase,
     AsyncManagedTransaction,
@@ -157,6 +158,27 @@ class Database:
     async def row(self, query: str, **params: Any) -> Record | None:
         rows = await self.rows(query, **params)
         return rows[0] if rows else None
+
+    async def record(self, query: str, **params: Any) -> Record | None:
+        """The first record of a read query, as the driver decoded it (or None).
+
+        For the hot reads, one query per request returning plain maps and
+        lists. Unlike :meth:`row`, values are not walked again to turn nodes
+        and relationships into dicts (that walk costs as much as decoding),
+        and the query runs as an auto-commit transaction: one round trip
+        (``RUN`` and ``PULL``) where a managed one takes two (``BEGIN``,
+        ``RUN``, ``PULL``, then ``COMMIT``) for a read with nothing to
+        commit. The driver does not retry it: while the database is
+        unreachable the caller gets SERVICE_UNAVAILABLE at once.
+        """
+        self.queries += 1
+        async with (
+            _bounded(),
+            self.driver.session(database=self.database, default_access_mode=READ_ACCESS) as s,
+        ):
+            result = await s.run(Query(query, timeout=self.timeouts.transaction), params)
+            records = [record async for record in result]
+        return dict(records[0]) if records else None
 
     async def write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
         """Run ``work`` in one write transaction, retried on transient errors.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain.errors import BadUserInput, Conflict, NotFound
+from domain.errors import Conflict, NotFound
 from domain.vocabulary import OrganizationKind
 from graph.db import Database, Tx
 from graph.validation import (
@@ -25,7 +25,6 @@ __all__ = [
     "OrganizationInput",
     "create_organization",
     "deactivate_organization",
-    "find_organizations",
     "organizations_by_id",
     "update_organization",
 ]
@@ -217,43 +216,3 @@ async def organizations_by_id(db: Database, ids: list[str]) -> dict[str, dict[st
         f"MATCH (o:Organization) WHERE o.id IN $ids RETURN {ORG_FIELDS} AS org", ids=ids
     )
     return {row["org"]["id"]: dict(row["org"]) for row in rows}
-
-
-async def find_organizations(
-    db: Database, flt: OrganizationFilter, *, skip: int, limit: int
-) -> tuple[list[dict[str, Any]], int]:
-    """A page of organizations ordered by name, and the total matching the filter."""
-    if flt.kind is not None:
-        check_enum(flt.kind, OrganizationKind, "filter.kind")
-    search = (flt.search or "").strip().lower() or None
-    if search is not None and len(search) > 100:
-        raise BadUserInput("filter.search is longer than 100 characters.", field="filter.search")
-    row = await db.row(
-        "MATCH (o:Organization) "
-        "WHERE ($includeInactive OR o.active) "
-        "AND ($kind IS NULL OR o.kind = $kind) "
-        "AND ($networkId IS NULL OR EXISTS { MATCH (o)-[m:MEMBER_OF]->(:Network {id: $networkId}) "
-        "     WHERE m.until IS NULL OR m.until >= date() }) "
-        "AND ($needCode IS NULL OR EXISTS { "
-        "     MATCH (o)-[:OFFERS]->(:Service)-[:ADDRESSES]->(:Need {code: $needCode}) }) "
-        "AND ($territoryId IS NULL "
-        "     OR EXISTS { MATCH (o)-[:BASED_IN]->(:Territory {id: $territoryId}) } "
-        "     OR EXISTS { MATCH (o)-[:OFFERS]->(:Service)-[:AVAILABLE_IN]->"
-        "(:Territory {id: $territoryId}) }) "
-        "AND ($search IS NULL OR toLower(o.name) CONTAINS $search "
-        "     OR toLower(coalesce(o.description, '')) CONTAINS $search) "
-        "WITH o ORDER BY toLower(o.name), o.id "
-        "WITH collect(o) AS matches "
-        "RETURN size(matches) AS total, "
-        f"[o IN matches[$skip..($skip + $limit)] | {ORG_FIELDS}] AS page",
-        includeInactive=flt.include_inactive,
-        kind=flt.kind.upper() if flt.kind else None,
-        networkId=flt.network_id,
-        needCode=flt.need_code.upper() if flt.need_code else None,
-        territoryId=flt.territory_id,
-        search=search,
-        skip=skip,
-        limit=limit,
-    )
-    assert row is not None
-    return [dict(o) for o in row["page"]], int(row["total"])

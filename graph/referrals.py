@@ -30,7 +30,6 @@ from domain.vocabulary import (
     ReferralStatus,
     Urgency,
 )
-from graph import referral_conditions as when
 from graph.db import Database, Tx
 from graph.referral_events import record_event
 from graph.validation import (
@@ -49,7 +48,6 @@ __all__ = [
     "ReferralInput",
     "add_note",
     "events_by_referral",
-    "find_referrals",
     "referral_parties",
     "referrals_by_id",
     "send_referral",
@@ -718,47 +716,3 @@ async def events_by_referral(db: Database, ids: list[str]) -> dict[str, list[dic
         ids=ids,
     )
     return {row["id"]: [dict(e) for e in row["events"]] for row in rows}
-
-
-async def find_referrals(
-    db: Database, flt: ReferralFilter, *, now: datetime, skip: int, limit: int
-) -> tuple[list[dict[str, Any]], int, dict[str, int]]:
-    """A page of referrals, newest first; the total; counts per status (status filter aside)."""
-    status = check_enum(flt.status, ReferralStatus, "status").value if flt.status else None
-    box = flt.box
-    row = await db.row(
-        "MATCH (s:Organization)-[:SENT]->(r:Referral)-[:TO]->(t:Organization) "
-        "WHERE ($org IS NULL "
-        "       OR ($box = 'INCOMING' AND t.id = $org) OR ($box = 'OUTGOING' AND s.id = $org) "
-        "       OR ($box IS NULL AND (t.id = $org OR s.id = $org))) "
-        "AND ($networks IS NULL OR any(n IN r.networkIds WHERE n IN $networks)) "
-        "AND ($need IS NULL OR $need IN r.needCodes) "
-        "AND ($after IS NULL OR r.sentAt >= $after) AND ($before IS NULL OR r.sentAt < $before) "
-        f"AND ($overdue IS NULL OR {when.overdue('r')} = $overdue) "
-        "WITH collect(r) AS inBox "
-        "WITH inBox, [r IN inBox WHERE $status IS NULL OR r.status = $status] AS matching "
-        "UNWIND (CASE WHEN size(matching) = 0 THEN [null] ELSE matching END) AS r "
-        "WITH inBox, matching, r ORDER BY r.sentAt DESC, r.id "
-        "WITH inBox, matching, collect(r)[$skip..($skip + $limit)] AS page "
-        "UNWIND (CASE WHEN size(page) = 0 THEN [null] ELSE page END) AS r "
-        "WITH inBox, matching, "
-        f"collect(CASE WHEN r IS NULL THEN null ELSE {REFERRAL_FIELDS} END) AS pageRows "
-        "RETURN size(matching) AS total, pageRows, "
-        "[st IN $statuses | [st, size([x IN inBox WHERE x.status = st])]] AS counts",
-        org=flt.organization_id,
-        box=box,
-        networks=flt.network_ids,
-        need=flt.need_code.upper() if flt.need_code else None,
-        after=flt.sent_after,
-        before=flt.sent_before,
-        overdue=flt.overdue,
-        now=now,
-        **when.deadline_parameters(),
-        status=status,
-        statuses=[s.value for s in ReferralStatus],
-        skip=skip,
-        limit=limit,
-    )
-    assert row is not None
-    rows = [dict(r) for r in row["pageRows"] if r is not None]
-    return rows, int(row["total"]), {st: int(n) for st, n in row["counts"]}

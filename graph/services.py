@@ -23,7 +23,6 @@ __all__ = [
     "ServiceInput",
     "availability_history",
     "create_service",
-    "find_services",
     "needs_by_service",
     "services_by_id",
     "services_by_organization",
@@ -296,40 +295,3 @@ async def availability_history(db: Database, ids: list[str]) -> dict[str, list[d
         ids=ids,
     )
     return {row["id"]: [dict(c) for c in row["history"]] for row in rows}
-
-
-async def find_services(
-    db: Database, flt: ServiceFilter, *, skip: int, limit: int
-) -> tuple[list[dict[str, Any]], int]:
-    """Where can this family be referred for this need, here? OPEN first, then WAITLIST."""
-    availability = (
-        None
-        if not flt.availability
-        else [check_enum(a, Availability, "filter.availability").value for a in flt.availability]
-    )
-    search = (flt.search or "").strip().lower() or None
-    row = await db.row(
-        "MATCH (o:Organization)-[:OFFERS]->(s:Service) "
-        "WHERE o.active "
-        "AND ($organizationId IS NULL OR o.id = $organizationId) "
-        "AND ($needCode IS NULL OR EXISTS { MATCH (s)-[:ADDRESSES]->(:Need {code: $needCode}) }) "
-        "AND ($territoryId IS NULL OR EXISTS { "
-        "     MATCH (s)-[:AVAILABLE_IN]->(:Territory {id: $territoryId}) }) "
-        "AND ($availability IS NULL OR s.availability IN $availability) "
-        "AND ($search IS NULL OR toLower(s.name) CONTAINS $search "
-        "     OR toLower(coalesce(s.description, '')) CONTAINS $search "
-        "     OR toLower(o.name) CONTAINS $search) "
-        f"WITH s ORDER BY {AVAILABILITY_RANK}, toLower(s.name), s.id "
-        "WITH collect(s) AS matches "
-        "RETURN size(matches) AS total, "
-        f"[s IN matches[$skip..($skip + $limit)] | {SERVICE_FIELDS}] AS page",
-        organizationId=flt.organization_id,
-        needCode=flt.need_code.upper() if flt.need_code else None,
-        territoryId=flt.territory_id,
-        availability=availability,
-        search=search,
-        skip=skip,
-        limit=limit,
-    )
-    assert row is not None
-    return [dict(s) for s in row["page"]], int(row["total"])

@@ -26,6 +26,7 @@ from schema.context import EdgeSettings
 from schema.directory import DirectoryMutation, DirectoryQuery
 from schema.errors import MaskUnexpectedErrors
 from schema.identity import IdentityMutation, IdentityQuery
+from schema.parse_cache import ParsedDocuments
 from schema.presence import PresenceMutation, PresenceQuery
 from schema.query_cost import QueryCostLimiter
 from schema.referrals import ReferralMutation, ReferralQuery, ReferralSubscription
@@ -75,6 +76,7 @@ def build_schema(settings: EdgeSettings) -> strawberry.Schema:
         MaskUnexpectedErrors,
         AuditTrail,
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        ParsedDocuments,
         # Before validation, which would expand the fragments itself.
         lambda: QueryCostLimiter(
             max_cost=settings.max_query_cost,

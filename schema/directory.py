@@ -8,14 +8,16 @@ import strawberry
 
 from domain import vocabulary as v
 from domain.errors import NotFound
+from graph import directory_reads as reads
 from graph import networks as g_networks
 from graph import organizations as g_orgs
 from graph import services as g_services
 from graph.validation import check_id
 from schema.access import authorize
 from schema.context import Info
-from schema.pagination import Connection, page_window, to_connection
+from schema.pagination import Connection, offset_connection, page_window
 from schema.policy import Scope
+from schema.selection import connection_nodes, projection, selects
 from schema.types import (
     Availability,
     Membership,
@@ -154,7 +156,7 @@ class DirectoryQuery:
     @strawberry.field
     async def organization(self, info: Info, id: strawberry.ID) -> Organization | None:
         authorize(info, "directory.read")
-        row = await info.context.loaders.organization.load(check_id(id, "id"))
+        row = await reads.organization_read(info.context.db, check_id(id, "id"), projection(info))
         return None if row is None else Organization.from_row(row)
 
     @strawberry.field(description="Organizations by name; filter by network, kind, need, place.")
@@ -168,7 +170,7 @@ class DirectoryQuery:
         authorize(info, "directory.read")
         skip, limit = page_window(first, after, info.context.settings.max_page_size)
         f = filter or OrganizationFilter()
-        rows, total = await g_orgs.find_organizations(
+        rows, total = await reads.organization_page(
             info.context.db,
             g_orgs.OrganizationFilter(
                 network_id=None
@@ -182,10 +184,12 @@ class DirectoryQuery:
                 search=f.search,
                 include_inactive=f.include_inactive,
             ),
+            connection_nodes(info),
             skip=skip,
             limit=limit,
+            with_total=selects(info, "totalCount"),
         )
-        return to_connection(rows, total, skip, Organization.from_row)
+        return offset_connection(rows, total, skip, limit, Organization.from_row)
 
     @strawberry.field
     async def service(self, info: Info, id: strawberry.ID) -> Service | None:
@@ -207,7 +211,7 @@ class DirectoryQuery:
         authorize(info, "directory.read")
         skip, limit = page_window(first, after, info.context.settings.max_page_size)
         f = filter or ServiceFilter()
-        rows, total = await g_services.find_services(
+        rows, total = await reads.service_page(
             info.context.db,
             g_services.ServiceFilter(
                 need_code=f.need_code,
@@ -220,10 +224,12 @@ class DirectoryQuery:
                 if f.organization_id is None
                 else check_id(f.organization_id, "filter.organizationId"),
             ),
+            connection_nodes(info),
             skip=skip,
             limit=limit,
+            with_total=selects(info, "totalCount"),
         )
-        return to_connection(rows, total, skip, Service.from_row)
+        return offset_connection(rows, total, skip, limit, Service.from_row)
 
     @strawberry.field(description="The need taxonomy.")
     async def needs(self, info: Info) -> list[Need]:

@@ -1,20 +1,34 @@
 """Relay-style connections with a maximum page size.
 
-Cursors are opaque (base64 of an offset). Offsets suit the directory's
-ordered, slowly changing lists; the total is counted in the same query.
+Cursors are opaque. The directory's ordered, slowly changing lists use
+offsets (base64 of ``o:<offset>``); the referral inbox and outbox, where new
+referrals arrive at the top, use keysets (base64 of ``k:<sentAt>|<id>``, the
+last referral seen), so a page does not shift when one arrives.
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Generic, TypeVar
 
 import strawberry
 
 from domain.errors import BadUserInput
+from graph.referral_reads import Keyset
+from graph.validation import check_id
 
-__all__ = ["Connection", "Edge", "PageInfo", "page_window", "to_connection"]
+__all__ = [
+    "Connection",
+    "Edge",
+    "PageInfo",
+    "decode_keyset",
+    "encode_keyset",
+    "offset_connection",
+    "page_window",
+    "to_connection",
+]
 
 T = TypeVar("T")
 Row = TypeVar("Row")
@@ -90,3 +104,40 @@ def to_connection(
         ),
         total_count=total,
     )
+
+
+def offset_connection(
+    rows: Sequence[Row], total: int | None, skip: int, limit: int, make: Callable[[Row], T]
+) -> Connection[T]:
+    """A page from ``rows``; without ``total`` (not selected), ``rows`` may hold one extra.
+
+    When the total was not selected, ``totalCount`` is never resolved: it is
+    left at 0, and ``hasNextPage`` comes from the extra row.
+    """
+    if total is not None:
+        return to_connection(rows, total, skip, make)
+    page = to_connection(rows[:limit], 0, skip, make)
+    page.page_info.has_next_page = len(rows) > limit
+    return page
+
+
+def encode_keyset(sent_at: str, record_id: str) -> str:
+    """The cursor of a record ordered by ``(sentAt, id)``: ``sent_at`` as ISO 8601 text."""
+    return base64.urlsafe_b64encode(f"k:{sent_at}|{record_id}".encode()).decode()
+
+
+def decode_keyset(cursor: str | None) -> Keyset | None:
+    """The keyset an ``after`` cursor holds (None for no cursor); BAD_USER_INPUT if forged."""
+    if cursor is None:
+        return None
+    refused = BadUserInput("after is not a cursor this API gave out.", field="after")
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        at, _, record_id = value.rpartition("|")
+        # Neo4j writes a named zone after the offset ("…+01:00[Europe/Paris]"): the offset holds.
+        sent_at = datetime.fromisoformat(at.split("[", 1)[0])
+    except (ValueError, UnicodeDecodeError):
+        raise refused from None
+    if kind != "k" or sent_at.tzinfo is None:
+        raise refused
+    return Keyset(sent_at=sent_at, id=check_id(record_id, "after"))

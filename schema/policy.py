@@ -30,6 +30,7 @@ __all__ = [
     "Scope",
     "allowed",
     "denial",
+    "reach",
     "referral_actor",
     "require",
 ]
@@ -167,6 +168,36 @@ def allowed(principal: Principal, operation: str, scope: Scope = ANYONE) -> bool
     if grants is None:
         raise KeyError(f"operation {operation!r} is not in the policy table")
     return any(_holds(principal, grant, scope) for grant in grants)
+
+
+def reach(principal: Principal, operation: str) -> Scope | None:
+    """Every organization and network where ``principal`` holds a grant of ``operation``.
+
+    What a query filters on, so a list holds only what :func:`allowed` would
+    allow one by one; None when a grant holds everywhere (``PLATFORM_ADMIN``,
+    ``AUTHENTICATED``, a role ``@any``).
+    """
+    organizations: set[str] = set()
+    networks: set[str] = set()
+    for grant in RULES[operation]:
+        role, _, where = grant.partition("@")
+        if grant == "SELF":
+            continue
+        if where in {"", "any"}:
+            if _holds(principal, grant, ANYONE):
+                return None
+            continue
+        if role in {"ORG_ADMIN", "ORG_STAFF"}:
+            organizations |= {
+                org
+                for org, held in principal.org_roles.items()
+                if held == role or (role == "ORG_STAFF" and held == "ORG_ADMIN")
+            }
+        elif role == "COORDINATOR":
+            networks |= principal.coordinates
+        elif role == "RESEARCHER":
+            networks |= principal.studies
+    return Scope.of(frozenset(organizations), frozenset(networks))
 
 
 def require(principal: Principal, operation: str, scope: Scope = ANYONE) -> None:

@@ -24,14 +24,16 @@ from domain.deadlines import is_overdue
 from domain.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
 from domain.lifecycle import Action, is_terminal
 from graph import event_feed, identity
+from graph import referral_reads as g_reads
 from graph import referrals as g_ref
 from graph.validation import check_id, check_instant
 from schema.access import authorize, record_personal_read
 from schema.context import Context, Info
-from schema.pagination import Connection, page_window, to_connection
-from schema.policy import Scope, allowed, denial, referral_actor
+from schema.pagination import Connection, Edge, PageInfo, decode_keyset, encode_keyset, page_window
+from schema.policy import Scope, allowed, denial, reach, referral_actor
 from schema.referral_actions import ReferralAction, allowed_actions
-from schema.types import Need, Organization, Place, Service, native
+from schema.selection import connection_nodes, projection, selects
+from schema.types import Maybe, Need, Organization, Place, Service, native, prefetched
 
 __all__ = ["ReferralMutation", "ReferralQuery", "ReferralSubscription"]
 
@@ -161,12 +163,18 @@ class Referral:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Referral:
+        """From a full row (graph/referrals.py) or one of the selected fields only.
+
+        Rows of graph/referral_reads.py carry what was selected, with the
+        sender, receiver and service nested when they were: an attribute
+        whose field was not selected stays None and is never resolved.
+        """
         return cls(
             id=row["id"],
             status=v.ReferralStatus(row["status"]),
             urgency=v.Urgency(row.get("urgency") or "ROUTINE"),
-            sent_at=native(row["sentAt"]),
-            acknowledge_by=native(row["acknowledgeBy"]),
+            sent_at=native(row.get("sentAt")),
+            acknowledge_by=native(row.get("acknowledgeBy")),
             closed_at=native(row.get("closedAt")),
             override_availability=bool(row.get("overrideAvailability")),
             need_codes=list(row.get("needCodes") or []),
@@ -187,22 +195,27 @@ class Referral:
     def allowed_actions(self, info: Info) -> list[ReferralAction]:
         return allowed_actions(info.context.principal, self._row)
 
-    @strawberry.field
-    async def sender(self, info: Info) -> Organization | None:
-        row = await info.context.loaders.organization.load(self._row["senderId"])
-        return None if row is None else Organization.from_row(row)
+    @strawberry.field(graphql_type=Organization | None)
+    def sender(self, info: Info) -> Maybe[Organization | None]:
+        return self._party(info, "sender")
 
-    @strawberry.field
-    async def receiver(self, info: Info) -> Organization | None:
-        row = await info.context.loaders.organization.load(self._row["receiverId"])
-        return None if row is None else Organization.from_row(row)
+    @strawberry.field(graphql_type=Organization | None)
+    def receiver(self, info: Info) -> Maybe[Organization | None]:
+        return self._party(info, "receiver")
 
-    @strawberry.field
-    async def service(self, info: Info) -> Service | None:
-        if not self._row.get("serviceId"):
+    def _party(self, info: Info, party: str) -> Maybe[Organization | None]:
+        loader = info.context.loaders.organization
+        return prefetched(
+            self._row, party, lambda: loader.load(self._row[f"{party}Id"]), _organization
+        )
+
+    @strawberry.field(graphql_type=Service | None)
+    def service(self, info: Info) -> Maybe[Service | None]:
+        service_id = self._row.get("serviceId")
+        if "service" not in self._row and not service_id:
             return None
-        row = await info.context.loaders.service.load(self._row["serviceId"])
-        return None if row is None else Service.from_row(row)
+        loader = info.context.loaders.service
+        return prefetched(self._row, "service", lambda: loader.load(str(service_id)), _service)
 
     @strawberry.field
     async def needs(self, info: Info) -> list[Need]:
@@ -293,6 +306,14 @@ async def _visible(info: Info, referral_id: str | None) -> Referral | None:
     return Referral.from_row(row)
 
 
+def _organization(row: dict[str, Any] | None) -> Organization | None:
+    return None if row is None else Organization.from_row(row)
+
+
+def _service(row: dict[str, Any] | None) -> Service | None:
+    return None if row is None else Service.from_row(row)
+
+
 def _may_read(info: Info, row: dict[str, Any]) -> bool:
     return allowed(
         info.context.caller,
@@ -322,6 +343,28 @@ class StatusCount:
 @strawberry.type
 class ReferralConnection(Connection[Referral]):
     counts_by_status: list[StatusCount]
+
+
+def _referral_connection(page: g_reads.ReferralPage, *, has_previous: bool) -> ReferralConnection:
+    """The GraphQL page; an unselected total or counts (None) are never resolved."""
+    edges = [
+        Edge(cursor=encode_keyset(row["cursorAt"], row["id"]), node=Referral.from_row(row))
+        for row in page.rows
+    ]
+    return ReferralConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=0 if page.total is None else page.total,
+        counts_by_status=[
+            StatusCount(status=v.ReferralStatus(s), count=n)
+            for s, n in (page.counts or {}).items()
+        ],
+    )
 
 
 @strawberry.input
@@ -420,7 +463,18 @@ async def _act(
 class ReferralQuery:
     @strawberry.field
     async def referral(self, info: Info, id: strawberry.ID) -> Referral:
-        return Referral.from_row(await _readable(info, id))
+        rid = check_id(id, "id")
+        where = reach(info.context.caller, "referral.read")
+        row = await g_reads.referral_read(
+            info.context.db,
+            rid,
+            projection(info),
+            organizations=None if where is None else sorted(where.organizations),
+            networks=None if where is None else sorted(where.networks),
+        )
+        if row is None or not _may_read(info, row):
+            raise NotFound(f"No referral with id {rid}.", field="id")
+        return Referral.from_row(row)
 
     @strawberry.field(
         description="An organization's inbox (INCOMING) or outbox (OUTGOING), "
@@ -441,7 +495,8 @@ class ReferralQuery:
         after: str | None = None,
     ) -> ReferralConnection:
         caller = info.context.caller
-        skip, limit = page_window(first, after, info.context.settings.max_page_size)
+        _, limit = page_window(first, None, info.context.settings.max_page_size)
+        keyset = decode_keyset(after)
         org = check_id(organization_id, "organizationId") if organization_id else None
         net = check_id(network_id, "networkId") if network_id else None
         networks: list[str] | None = None
@@ -466,7 +521,7 @@ class ReferralQuery:
             org = next(iter(caller.org_roles))
         else:
             raise NotFound("No such organization in your reach.", field="organizationId")
-        rows, total, counts = await g_ref.find_referrals(
+        page = await g_reads.referral_page(
             info.context.db,
             g_ref.ReferralFilter(
                 organization_id=org,
@@ -478,19 +533,14 @@ class ReferralQuery:
                 sent_after=check_instant(sent_after, "sentAfter"),
                 sent_before=check_instant(sent_before, "sentBefore"),
             ),
+            connection_nodes(info),
             now=_now(info),
-            skip=skip,
+            after=keyset,
             limit=limit,
+            with_total=selects(info, "totalCount"),
+            with_counts=selects(info, "countsByStatus"),
         )
-        page = to_connection(rows, total, skip, Referral.from_row)
-        return ReferralConnection(
-            edges=page.edges,
-            page_info=page.page_info,
-            total_count=page.total_count,
-            counts_by_status=[
-                StatusCount(status=v.ReferralStatus(s), count=n) for s, n in counts.items()
-            ],
-        )
+        return _referral_connection(page, has_previous=keyset is not None)
 
 
 @strawberry.type

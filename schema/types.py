@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Optional, TypeVar, Union
 
 import strawberry
 
@@ -20,6 +21,7 @@ from schema.analytics_types import (
 from schema.context import Info
 
 __all__ = [
+    "Maybe",
     "Membership",
     "Need",
     "Network",
@@ -28,7 +30,9 @@ __all__ = [
     "Place",
     "Service",
     "Territory",
+    "enum_or_none",
     "native",
+    "prefetched",
 ]
 
 OrganizationKind = v.OrganizationKind
@@ -49,6 +53,58 @@ def native(value: Any) -> Any:
     return to_native() if callable(to_native) else value
 
 
+def enum_or_none(kind: Any, value: Any) -> Any:
+    """``kind(value)``, or None when the row does not carry the field (it was not selected)."""
+    return None if value is None else kind(value)
+
+
+# A row from graph/directory_reads.py carries only the selected fields: an attribute of a
+# field that was not selected stays None and is never resolved. Related records selected
+# with it come nested in the row (prefetched); other rows go through the loaders.
+
+T = TypeVar("T")
+X = TypeVar("X")
+#: What a relation's resolver returns: the value at once, or an awaitable of it.
+Maybe = Union[T, Awaitable[T]]  # noqa: UP007 (a generic alias needs Union)
+
+
+def prefetched(
+    row: dict[str, Any], key: str, load: Callable[[], Awaitable[X]], make: Callable[[X], T]
+) -> Maybe[T]:
+    """``make(row[key])`` when the query brought the relation, else an awaitable via ``load``.
+
+    The resolvers of relations are plain functions: graphql-core awaits what
+    they return only when it is awaitable, so a prefetched relation costs no
+    coroutine, no task and no gather per record (most of a page's overhead).
+    """
+    if key in row:
+        return make(row[key])
+
+    async def later() -> T:
+        return make(await load())
+
+    return later()
+
+
+def _organization(row: dict[str, Any] | None) -> Organization | None:
+    return None if row is None else Organization.from_row(row)
+
+
+def _needs(rows: list[dict[str, Any]]) -> list[Need]:
+    return [Need.from_row(r) for r in rows]
+
+
+def _territories(rows: list[dict[str, Any]]) -> list[Territory]:
+    return [Territory.from_row(r) for r in rows]
+
+
+def _services(rows: list[dict[str, Any]]) -> list[Service]:
+    return [Service.from_row(r) for r in rows]
+
+
+LazyOrganization = Annotated["Organization", strawberry.lazy("schema.types")]
+
+
 @strawberry.type(description="A term of the need taxonomy, labelled in French and English.")
 class Need:
     id: strawberry.ID
@@ -58,7 +114,12 @@ class Need:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Need:
-        return cls(id=row["id"], code=row["code"], label_fr=row["labelFr"], label_en=row["labelEn"])
+        return cls(
+            id=row.get("id"),  # type: ignore[arg-type]
+            code=row["code"],
+            label_fr=row.get("labelFr"),  # type: ignore[arg-type]
+            label_en=row.get("labelEn"),  # type: ignore[arg-type]
+        )
 
 
 @strawberry.type(description="A neighbourhood or local service area.")
@@ -69,7 +130,11 @@ class Territory:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Territory:
-        return cls(id=row["id"], code=row["code"], name=row["name"])
+        return cls(
+            id=row["id"],
+            code=row.get("code"),  # type: ignore[arg-type]
+            name=row.get("name"),  # type: ignore[arg-type]
+        )
 
 
 @strawberry.type(description="A place where outreach workers meet families.")
@@ -106,35 +171,39 @@ class Service:
     availability_changed_at: datetime | None
     created_at: datetime
     organization_id: strawberry.ID
+    _row: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Service:
         return cls(
             id=row["id"],
-            name=row["name"],
+            name=row.get("name"),  # type: ignore[arg-type]
             description=row.get("description"),
             eligibility=row.get("eligibility"),
             languages=list(row.get("languages") or []),
-            availability=v.Availability(row["availability"]),
+            availability=enum_or_none(v.Availability, row.get("availability")),
             availability_changed_at=native(row.get("availabilityChangedAt")),
-            created_at=native(row["createdAt"]),
-            organization_id=row["organizationId"],
+            created_at=native(row.get("createdAt")),
+            organization_id=row.get("organizationId"),  # type: ignore[arg-type]
+            _row=row,
         )
 
-    @strawberry.field
-    async def organization(self, info: Info) -> Organization | None:
-        row = await info.context.loaders.organization.load(str(self.organization_id))
-        return None if row is None else Organization.from_row(row)
+    @strawberry.field(graphql_type=Optional[LazyOrganization])  # noqa: UP045 (lazy type)
+    def organization(self, info: Info) -> Maybe[Organization | None]:
+        loader = info.context.loaders.organization
+        return prefetched(
+            self._row, "organization", lambda: loader.load(str(self.organization_id)), _organization
+        )
 
-    @strawberry.field
-    async def needs(self, info: Info) -> list[Need]:
-        rows = await info.context.loaders.needs_of_service.load(str(self.id))
-        return [Need.from_row(r) for r in rows]
+    @strawberry.field(graphql_type=list[Need])
+    def needs(self, info: Info) -> Maybe[list[Need]]:
+        loader = info.context.loaders.needs_of_service
+        return prefetched(self._row, "needs", lambda: loader.load(str(self.id)), _needs)
 
-    @strawberry.field
-    async def territories(self, info: Info) -> list[Territory]:
-        rows = await info.context.loaders.territories_of_service.load(str(self.id))
-        return [Territory.from_row(r) for r in rows]
+    @strawberry.field(graphql_type=list[Territory])
+    def territories(self, info: Info) -> Maybe[list[Territory]]:
+        loader = info.context.loaders.territories_of_service
+        return prefetched(self._row, "territories", lambda: loader.load(str(self.id)), _territories)
 
     @strawberry.field(description="Every availability change, oldest first.")
     async def availability_history(self, info: Info) -> list[AvailabilityChange]:
@@ -216,13 +285,14 @@ class Organization:
     active: bool
     territory_id: strawberry.ID | None
     created_at: datetime
+    _row: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Organization:
         return cls(
             id=row["id"],
-            name=row["name"],
-            kind=v.OrganizationKind(row["kind"]),
+            name=row.get("name"),  # type: ignore[arg-type]
+            kind=enum_or_none(v.OrganizationKind, row.get("kind")),
             description=row.get("description"),
             email=row.get("email"),
             phone=row.get("phone"),
@@ -230,13 +300,14 @@ class Organization:
             languages=list(row.get("languages") or []),
             active=bool(row.get("active", True)),
             territory_id=row.get("territoryId"),
-            created_at=native(row["createdAt"]),
+            created_at=native(row.get("createdAt")),
+            _row=row,
         )
 
-    @strawberry.field(description="Services offered, OPEN first.")
-    async def services(self, info: Info) -> list[Service]:
-        rows = await info.context.loaders.services_of_organization.load(str(self.id))
-        return [Service.from_row(r) for r in rows]
+    @strawberry.field(graphql_type=list[Service], description="Services offered, OPEN first.")
+    def services(self, info: Info) -> Maybe[list[Service]]:
+        loader = info.context.loaders.services_of_organization
+        return prefetched(self._row, "services", lambda: loader.load(str(self.id)), _services)
 
     @strawberry.field
     async def memberships(self, info: Info) -> list[Membership]:

@@ -42,6 +42,8 @@ from graph import referrals as g_ref
 from graph.aggregates import Period, Window
 from graph.db import Database
 from graph.organizations import OrganizationInput
+from graph.projection import Projection
+from graph.referral_reads import referral_page
 from graph.referrals import ReferralInput
 from graph.services import ServiceInput
 from tests.conftest import unique
@@ -500,11 +502,14 @@ async def test_the_aggregates_overdue_is_the_inbox_overdue(
         db, [scenario.network], Window(date(2025, 1, 1), date(2025, 3, 31)), now=NOW
     )
     in_aggregates = sum(tie.overdue for tie in whole.aggregate.ties)
-    _, in_inbox, _ = await g_ref.find_referrals(
+    inbox = await referral_page(
         db,
         g_ref.ReferralFilter(network_ids=[scenario.network], overdue=True),
+        Projection(),
         now=NOW,
-        skip=0,
+        after=None,
         limit=50,
+        with_total=True,
+        with_counts=False,
     )
-    assert in_aggregates == in_inbox == 2
+    assert in_aggregates == inbox.total == 2

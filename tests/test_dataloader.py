@@ -1,9 +1,11 @@
-"""Batch loading: a page of organizations with nested services costs a fixed number of queries.
+"""Batch loading: a network's members with nested services cost a fixed number of queries.
 
-Without batching, ``organizations { services { needs territories organization } }``
+The hot read paths are one query each (tests/test_read_round_trips.py); the
+others resolve relations through per-request DataLoaders. Without batching,
+``network { members { organization { services { needs territories } } } }``
 would issue one query per organization and several per service (the N+1
-problem). With per-request DataLoaders each relation is one query, whatever
-the page size. Counts come from ``Database.queries``, the app's own counter.
+problem). With the loaders each relation is one query, whatever the number
+of members. Counts come from ``Database.queries``, the app's own counter.
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from tests.conftest import Api, World
 
 NESTED_PAGE = """
 query($network: ID!) {
-  organizations(filter: {networkId: $network}, first: 100) {
-    totalCount
-    edges { node {
+  network(id: $network) {
+    members { organization {
       name
       services { name needs { code } territories { code } organization { name } }
     } }
@@ -25,10 +26,11 @@ query($network: ID!) {
 }
 """
 
-# One query each: the token (authentication), the page of organizations, and
-# the loaders for services of organizations, needs of services, territories of
-# services and the organization of each service.
-EXPECTED_QUERIES = 6
+# One query each: the token (authentication), the network, its members, their
+# organizations, and the loaders for services of organizations, needs of
+# services and territories of services (each service's organization is
+# already in the organization loader's cache).
+EXPECTED_QUERIES = 7
 
 
 async def directory(world: World, organizations: int) -> dict[str, Any]:
@@ -56,10 +58,9 @@ async def test_thirty_organizations_with_nested_services_cost_a_fixed_number_of_
     network = await directory(world, 30)
     caller = await world.caller("PLATFORM_ADMIN")
     count, data = await queries_for(db, caller, network)
-    page = data["organizations"]
-    assert page["totalCount"] == 30
-    assert len(page["edges"]) == 30
-    first = page["edges"][0]["node"]
+    members = data["network"]["members"]
+    assert len(members) == 30
+    first = min((m["organization"] for m in members), key=lambda o: str(o["name"]))
     assert first["name"] == "Organisme 00"
     assert first["services"] == [  # OPEN before WAITLIST
         {
@@ -83,6 +84,6 @@ async def test_the_query_count_does_not_grow_with_the_page(world: World, db: Dat
     caller = await world.caller("PLATFORM_ADMIN")
     small_count, small_data = await queries_for(db, caller, small)
     large_count, large_data = await queries_for(db, caller, large)
-    assert len(small_data["organizations"]["edges"]) == 5
-    assert len(large_data["organizations"]["edges"]) == 30
+    assert len(small_data["network"]["members"]) == 5
+    assert len(large_data["network"]["members"]) == 30
     assert small_count == large_count == EXPECTED_QUERIES
