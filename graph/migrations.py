@@ -100,6 +100,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             "MERGE (c:EventCounter {name: 'referralEvents'}) ON CREATE SET c.value = 0",
         ),
     ),
+    Migration(
+        6,
+        "notification outbox",
+        (
+            "CREATE CONSTRAINT notification_id IF NOT EXISTS "
+            "FOR (n:Notification) REQUIRE n.id IS UNIQUE",
+            "CREATE CONSTRAINT notification_key IF NOT EXISTS "
+            "FOR (n:Notification) REQUIRE n.key IS UNIQUE",
+            "CREATE INDEX notification_due IF NOT EXISTS "
+            "FOR (n:Notification) ON (n.state, n.nextAttemptAt)",
+            "CREATE INDEX notification_referral IF NOT EXISTS "
+            "FOR (n:Notification) ON (n.referralId)",
+        ),
+    ),
 )
 
 

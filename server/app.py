@@ -35,6 +35,7 @@ from schema.context import Context
 from server.auth import BearerAuthMiddleware, principal_from_header
 from server.json_errors import JsonErrorMiddleware
 from server.limits import BodySizeLimitMiddleware, RateLimitMiddleware
+from server.mailer import deliver_forever
 from server.middleware import RequestIdMiddleware
 from server.settings import Settings
 
@@ -127,7 +128,7 @@ async def _sweep_forever(db: Database, settings: Settings, clock: Callable[[], d
     while True:
         await asyncio.sleep(settings.sweep_interval_seconds)
         try:
-            result = await sweep.sweep(db, clock())
+            result = await sweep.sweep(db, clock(), settings.reminder_policy)
             if result.expired or result.purged:
                 log.info("sweep", extra={"expired": result.expired, "purged": result.purged})
         except Exception:
@@ -140,12 +141,14 @@ def create_app(
     clock: Callable[[], datetime] = utc_now,
     run_sweeper: bool = True,
     monotonic: Callable[[], float] = time.monotonic,
+    run_mailer: bool = True,
 ) -> Starlette:
     """Build the ASGI app from ``settings`` (default: from the environment).
 
     ``clock`` gives "now" to every request (tests move it); ``run_sweeper``
     starts the periodic expiry and purge task; ``monotonic`` is the clock of
-    the principal cache (tests move it past ``auth_cache_seconds``).
+    the principal cache (tests move it past ``auth_cache_seconds``); ``run_mailer``
+    starts the notification worker when SMTP is configured.
     """
     settings = settings or Settings.from_env()
     graphql = MaillageGraphQL(settings, clock)
@@ -165,16 +168,18 @@ def create_app(
                 applied = await migrations.migrate(db)
                 if applied:
                     log.info("migrations applied", extra={"versions": [m.version for m in applied]})
-            sweeper = (
-                asyncio.create_task(_sweep_forever(db, settings, clock)) if run_sweeper else None
-            )
+            tasks = []
+            if run_sweeper:
+                tasks.append(asyncio.create_task(_sweep_forever(db, settings, clock)))
+            if run_mailer and settings.smtp_configured:
+                tasks.append(asyncio.create_task(deliver_forever(db, settings, clock=clock)))
             try:
                 yield
             finally:
-                if sweeper is not None:
-                    sweeper.cancel()
+                for task in tasks:
+                    task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
-                        await sweeper
+                        await task
         finally:
             await db.close()
 
