@@ -4,7 +4,8 @@
 so a referral event and the notifications it creates (the table in
 :mod:`domain.notifications`) commit together or not at all: nothing is told
 that did not happen, and nothing that happened goes untold. The sweep adds
-reminders and escalations with :func:`create_reminders`.
+reminders and escalations with :func:`create_reminders`. An organization
+without an intake address (``email``) is told nothing.
 
 Each notification has a ``key`` under a uniqueness constraint (the event and
 kind, or the referral, kind, stage and recipient for the sweep's), so running
@@ -38,7 +39,7 @@ _CREATE = (
     "UNWIND $specs AS spec "
     "MATCH (s:Organization)-[:SENT]->(r:Referral {id: spec.referralId})-[:TO]->(t:Organization) "
     "WITH spec, r, CASE spec.recipient WHEN 'SENDER' THEN s ELSE t END AS o "
-    "WHERE o.notifyKinds IS NULL OR spec.kind IN o.notifyKinds "
+    "WHERE o.email IS NOT NULL AND (o.notifyKinds IS NULL OR spec.kind IN o.notifyKinds) "
     "MERGE (n:Notification {key: spec.key}) "
     "ON CREATE SET n.id = spec.id, n.kind = spec.kind, n.referralId = r.id, "
     "n.recipientOrgId = o.id, n.recipientUserId = null, n.eventId = spec.eventId, "

@@ -44,16 +44,25 @@ NOTIFICATION_FIELDS = (
 
 
 async def claim_due(
-    db: Database, now: datetime, *, lease_seconds: float, limit: int = 50
+    db: Database,
+    now: datetime,
+    *,
+    lease_seconds: float,
+    limit: int = 50,
+    due_by: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Claim up to ``limit`` PENDING notifications due at ``now``, oldest first."""
+    """Claim up to ``limit`` PENDING notifications due by ``due_by`` (default ``now``).
+
+    Oldest first; each is leased for ``lease_seconds`` from ``now``.
+    """
     claim = str(uuid.uuid4())
+    due = due_by or now
 
     async def work(tx: Tx) -> list[dict[str, Any]]:
         candidates = await tx.rows(
             "MATCH (n:Notification) WHERE n.state = 'PENDING' AND n.nextAttemptAt <= $now "
             "RETURN n.id AS id ORDER BY n.nextAttemptAt, n.createdAt LIMIT $limit",
-            now=now,
+            now=due,
             limit=limit,
         )
         if not candidates:
@@ -71,7 +80,7 @@ async def claim_due(
             "SET n.claim = $claim, n.nextAttemptAt = $leaseUntil "
             f"RETURN {NOTIFICATION_FIELDS} AS n",
             ids=ids,
-            now=now,
+            now=due,
             claim=claim,
             leaseUntil=now + timedelta(seconds=lease_seconds),
         )

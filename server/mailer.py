@@ -5,10 +5,10 @@ drops those no longer needed (the intake notice of a referral acknowledged
 meanwhile; an audit entry says so), renders the others
 (``server/mail_render.py``) and hands each message to the SMTP server. A
 notification is marked DELIVERED right after the server accepted it; on any
-failure it stays PENDING and is tried again later, the delay doubling up to
-``MAILLAGE_NOTIFY_RETRY_MAX_SECONDS``. Its ``Message-ID`` is its id, so the
-one duplicate a crash between acceptance and marking can cause is
-recognisable.
+failure it stays PENDING and is tried again later, the delay doubling from
+``MAILLAGE_NOTIFY_RETRY_MIN_SECONDS`` up to ``MAILLAGE_NOTIFY_RETRY_MAX_SECONDS``.
+Its ``Message-ID`` is its id, so the one duplicate a crash between acceptance
+and marking can cause is recognisable.
 
 The server runs :func:`deliver_forever` as a background task when SMTP is
 configured; ``maillage notify deliver [--once]`` runs the same loop.
@@ -176,7 +176,9 @@ async def _deliver_group(
         later = clock()
         for notification, _, _ in ready:
             delay = retry_delay(
-                int(notification["attempts"]) + 1, cap_seconds=settings.notify_retry_max_seconds
+                int(notification["attempts"]) + 1,
+                base_seconds=settings.notify_retry_min_seconds,
+                cap_seconds=settings.notify_retry_max_seconds,
             )
             await outbox.mark_failed(
                 db, notification, later, error=f"{type(exc).__name__}: {exc}", delay_seconds=delay
@@ -202,12 +204,19 @@ async def deliver_once(
     transport: Transport | None = None,
     batch: int = 50,
 ) -> DeliveryReport:
-    """Deliver every notification due now (claimed in batches); report what was done."""
+    """Deliver every notification due when the pass starts (claimed in batches); report it.
+
+    Only what was due at the start is claimed, so a notice that fails during
+    the pass waits for its next attempt instead of being retried in a loop.
+    """
     sender = transport or SmtpTransport(settings)
     report = DeliveryReport()
     lease = max(60.0, settings.smtp_timeout_seconds * 6)
+    start = clock()
     while True:
-        claimed = await outbox.claim_due(db, clock(), lease_seconds=lease, limit=batch)
+        claimed = await outbox.claim_due(
+            db, clock(), lease_seconds=lease, limit=batch, due_by=start
+        )
         for group in _groups(claimed):
             report.add(await _deliver_group(db, group, settings, sender, clock))
         if len(claimed) < batch:

@@ -149,6 +149,9 @@ class Settings:
         str, Env("MAILLAGE_PUBLIC_BASE_URL"), BeforeValidator(_base_url)
     ] = ""
     notify_poll_seconds: Annotated[float, Env("MAILLAGE_NOTIFY_POLL_SECONDS"), Ge(0.05)] = 15.0
+    notify_retry_min_seconds: Annotated[
+        float, Env("MAILLAGE_NOTIFY_RETRY_MIN_SECONDS"), Ge(0)
+    ] = 30.0
     notify_retry_max_seconds: Annotated[
         float, Env("MAILLAGE_NOTIFY_RETRY_MAX_SECONDS"), Ge(1)
     ] = 3600.0

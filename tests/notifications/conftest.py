@@ -93,6 +93,9 @@ def mail_settings(settings: Settings, smtp: SmtpServer) -> Settings:
         smtp_timeout_seconds=2.0,
         smtp_sender="avis@maillage.test",
         public_base_url="https://maillage.test",
+        # Retried at once: the tests play outages without moving the clock forward (a
+        # worker running ahead of real time would date its audit entries in the future).
+        notify_retry_min_seconds=0.0,
     )
 
 
@@ -192,3 +195,14 @@ async def smtp_down(smtp: SmtpServer) -> AsyncIterator[SmtpServer]:
     """The SMTP server, stopped (the test starts it again)."""
     smtp.stop()
     yield smtp
+
+
+def text_parts(message: Message) -> dict[str, str]:
+    """Decoded text of each part, by content type."""
+    found: dict[str, str] = {}
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            found[part.get_content_type()] = payload.decode(part.get_content_charset() or "utf-8")
+    return found

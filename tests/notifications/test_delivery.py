@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.message import Message
 
 from graph.db import Database
 from server.mailer import deliver_once
@@ -16,18 +15,8 @@ from tests.notifications.conftest import (
     decline,
     notifications_of,
     send,
+    text_parts,
 )
-
-
-def _parts(message: Message) -> dict[str, str]:
-    """Decoded text of each part, by content type."""
-    found: dict[str, str] = {}
-    for part in message.walk():
-        if part.get_content_maintype() == "text":
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            found[part.get_content_type()] = payload.decode(part.get_content_charset() or "utf-8")
-    return found
 
 
 async def test_a_sent_referral_gives_the_receiver_one_message_with_the_link_and_no_family_data(
@@ -43,7 +32,7 @@ async def test_a_sent_referral_gives_the_receiver_one_message_with_the_link_and_
     assert report.delivered >= 1
     [raw] = smtp.inbox.raw_to(parties.receiver["email"])
     [message] = smtp.inbox.to(parties.receiver["email"])
-    parts = _parts(message)
+    parts = text_parts(message)
     assert message.get_content_type() == "multipart/alternative"
     assert set(parts) == {"text/plain", "text/html"}
     assert message["Message-ID"] == f"<{notification['id']}@maillage.test>"
@@ -76,7 +65,7 @@ async def test_the_sender_is_told_of_a_decline_and_the_stale_intake_notice_is_dr
     await deliver_once(db, mail_settings, clock=clock)
 
     [message] = smtp.inbox.to(parties.sender["email"])
-    assert "refusé" in _parts(message)["text/plain"]
+    assert "refusé" in text_parts(message)["text/plain"]
     assert smtp.inbox.raw_to(parties.receiver["email"]) == []
     states = {
         n["kind"]: (n["state"], n.get("dropReason")) for n in await notifications_of(db, [rid])
@@ -108,5 +97,5 @@ async def test_an_english_speaking_organization_is_written_to_in_english(
 
     [message] = smtp.inbox.to(parties.receiver["email"])
     assert message["Content-Language"] == "en"
-    assert "Please acknowledge" in _parts(message)["text/plain"]
-    assert "Housing" in _parts(message)["text/plain"]
+    assert "Please acknowledge" in text_parts(message)["text/plain"]
+    assert "Housing" in text_parts(message)["text/plain"]
