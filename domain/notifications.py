@@ -23,6 +23,7 @@ from enum import Enum
 from domain.vocabulary import EventType, ReferralStatus
 
 __all__ = [
+    "ANSWERABLE",
     "EVENT_NOTIFICATIONS",
     "NEEDS_AWAITING",
     "DeliveryMode",
@@ -87,6 +88,9 @@ EVENT_NOTIFICATIONS: dict[EventType, tuple[tuple[Recipient, NotificationKind], .
 
 #: Kinds that ask the receiver to acknowledge: pointless once the referral left SENT.
 NEEDS_AWAITING = frozenset({K.REFERRAL_RECEIVED, K.ACKNOWLEDGE_REMINDER, K.ESCALATION})
+
+#: Kinds whose e-mail carries one-click answers (acknowledge, accept, decline) for the receiver.
+ANSWERABLE = frozenset({K.REFERRAL_RECEIVED, K.ACKNOWLEDGE_REMINDER})
 
 
 def notifications_for(event: EventType | str) -> tuple[tuple[Recipient, NotificationKind], ...]:

@@ -114,6 +114,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (n:Notification) ON (n.referralId)",
         ),
     ),
+    Migration(
+        7,
+        "one-click answer links",
+        (
+            "CREATE CONSTRAINT response_link_id IF NOT EXISTS "
+            "FOR (l:ResponseLink) REQUIRE l.id IS UNIQUE",
+            "CREATE CONSTRAINT response_link_hash IF NOT EXISTS "
+            "FOR (l:ResponseLink) REQUIRE l.hash IS UNIQUE",
+            "CREATE INDEX response_link_group IF NOT EXISTS FOR (l:ResponseLink) ON (l.groupId)",
+        ),
+    ),
 )
 
 

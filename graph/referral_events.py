@@ -34,8 +34,13 @@ async def record_event(
     actor_org_id: str | None,
     reason: str | None = None,
     comment: str | None = None,
+    via: str | None = None,
 ) -> None:
-    """Append ``event`` to the referral's timeline and set its ``status`` (the status after it)."""
+    """Append ``event`` to the referral's timeline and set its ``status`` (the status after it).
+
+    ``via`` says how the action reached the API when not through it directly
+    (``EMAIL_LINK``: a one-click answer from a notification e-mail).
+    """
     event_id = str(uuid.uuid4())
     await tx.run(
         "MATCH (c:EventCounter {name: 'referralEvents'}) SET c.value = c.value + 1 "
@@ -43,7 +48,7 @@ async def record_event(
         "MATCH (r:Referral {id: $rid}) "
         "CREATE (r)-[:HAS_EVENT]->(:ReferralEvent {id: $eid, seq: seq, type: $type, "
         "status: $status, at: $at, actorUserId: $user, actorOrganizationId: $org, "
-        "reason: $reason, comment: $comment}) "
+        "reason: $reason, comment: $comment, via: $via}) "
         "SET r.status = $status, r.updatedAt = $at, r.lastEventSeq = seq "
         "FOREACH (_ IN CASE WHEN $closes THEN [1] ELSE [] END | SET r.closedAt = $at)",
         rid=referral_id,
@@ -55,6 +60,7 @@ async def record_event(
         org=actor_org_id,
         reason=reason,
         comment=comment,
+        via=via,
         closes=closes_loop(event, status),
     )
     await notify_event(tx, referral_id, event, event_id, at=at)

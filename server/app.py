@@ -2,8 +2,8 @@
 
 The Neo4j driver opens in the lifespan and closes with it; nothing connects
 at import time. Routes: ``/graphql`` (GraphiQL in development), ``/healthz``
-(the process is alive) and ``/readyz`` (Neo4j answers and migrations are
-applied).
+(the process is alive), ``/readyz`` (Neo4j answers and migrations are
+applied) and ``/respond/{token}`` (one-click answers from e-mails).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from server.json_errors import JsonErrorMiddleware
 from server.limits import BodySizeLimitMiddleware, RateLimitMiddleware
 from server.mailer import deliver_forever
 from server.middleware import RequestIdMiddleware
+from server.respond import respond_routes
 from server.settings import Settings
 
 __all__ = ["MaillageGraphQL", "create_app"]
@@ -189,6 +190,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *respond_routes(clock),
         ],
         lifespan=lifespan,
     )

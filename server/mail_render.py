@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -101,6 +101,16 @@ _FIELDS = {
     "link": ("Voir la référence", "Open the referral"),
 }
 
+_ANSWER = (
+    "Répondre sans vous connecter (chaque lien ne sert qu'une fois) :",
+    "Answer without signing in (each link works once):",
+)
+_ACTIONS = {
+    "ACKNOWLEDGE": ("Accuser réception", "Acknowledge"),
+    "ACCEPT": ("Accepter", "Accept"),
+    "DECLINE": ("Refuser", "Decline"),
+}
+
 _DIGEST = (
     ("Maillage : résumé du jour ({n} avis)", "Maillage: daily digest ({n} notices)"),
     (
@@ -121,6 +131,8 @@ class Item:
     notification_id: str
     kind: NotificationKind
     context: dict[str, Any]
+    # One-click answers: action code -> link (intake notices and reminders only).
+    links: dict[str, str] = field(default_factory=dict)
 
 
 def language_of(languages: Sequence[str] | None) -> str:
@@ -171,6 +183,7 @@ def _intro(item: Item, lang: str) -> str:
 
 
 def _text(items: Sequence[Item], lang: str, base_url: str, lead: str | None) -> str:
+    i = 0 if lang == "fr" else 1
     parts = [lead] if lead else []
     for item in items:
         lines = [_intro(item, lang), ""]
@@ -178,12 +191,16 @@ def _text(items: Sequence[Item], lang: str, base_url: str, lead: str | None) -> 
             f"{name} : {value}" if lang == "fr" else f"{name}: {value}"
             for name, value in _fields(item, lang, base_url)
         ]
+        if item.links:
+            lines += ["", _ANSWER[i]]
+            lines += [f"- {_ACTIONS[a][i]} : {url}" for a, url in item.links.items()]
         parts.append("\n".join(lines))
     parts.append(_FOOTER[0 if lang == "fr" else 1])
     return "\n\n".join(parts) + "\n"
 
 
 def _html(items: Sequence[Item], lang: str, base_url: str, lead: str | None) -> str:
+    i = 0 if lang == "fr" else 1
     e = html.escape
     blocks = [f"<p>{e(lead)}</p>"] if lead else []
     for item in items:
@@ -195,6 +212,12 @@ def _html(items: Sequence[Item], lang: str, base_url: str, lead: str | None) -> 
                 cell = e(value)
             rows.append(f'<tr><th align="left">{e(name)}</th><td>{cell}</td></tr>')
         blocks.append(f"<p>{e(_intro(item, lang))}</p>\n<table>{''.join(rows)}</table>")
+        if item.links:
+            answers = "".join(
+                f'<li><a href="{e(url, quote=True)}">{e(_ACTIONS[a][i])}</a></li>'
+                for a, url in item.links.items()
+            )
+            blocks.append(f"<p>{e(_ANSWER[i])}</p>\n<ul>{answers}</ul>")
     blocks.append(f"<p><small>{e(_FOOTER[0 if lang == 'fr' else 1])}</small></p>")
     body = "\n".join(blocks)
     return f'<!DOCTYPE html>\n<html lang="{lang}"><body>\n{body}\n</body></html>\n'

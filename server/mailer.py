@@ -17,6 +17,7 @@ configured; ``maillage notify deliver [--once]`` runs the same loop.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import smtplib
 import ssl
@@ -26,8 +27,8 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, Protocol
 
-from domain.notifications import NotificationKind, retry_delay, still_needed
-from graph import audit
+from domain.notifications import ANSWERABLE, NotificationKind, retry_delay, still_needed
+from graph import audit, response_links
 from graph import notifications as outbox
 from graph.db import Database
 from server.mail_render import Item, language_of, render
@@ -94,20 +95,13 @@ async def _drop(db: Database, notification: dict[str, Any], now: datetime, reaso
     if not await outbox.drop(db, notification, now, reason=reason):
         return False
     org = notification.get("recipientOrgId")
-    await audit.append(
+    await audit.append_tokenless(
         db,
-        [
-            audit.AuditRecord(
-                at=now,
-                operation=f"dropNotification:{reason}",
-                outcome="OK",
-                user_id=None,
-                token_id=None,
-                request_id="notification-worker",
-                target_id=notification["id"],
-                organization_ids=(org,) if org else (),
-            )
-        ],
+        at=now,
+        operation=f"dropNotification:{reason}",
+        request_id="notification-worker",
+        target_id=notification["id"],
+        organization_ids=(org,) if org else (),
     )
     return True
 
@@ -129,6 +123,24 @@ async def _sendable(
         await _drop(db, notification, now, reason or "REFERRAL_GONE")
         return None
     return Item(notification["id"], kind, context), context
+
+
+async def _answer_links(
+    db: Database, notification: dict[str, Any], context: dict[str, Any], now: datetime, base: str
+) -> dict[str, str]:
+    """Fresh one-click links for an intake notice or reminder, valid until ``acknowledgeBy``."""
+    org = notification.get("recipientOrgId")
+    if NotificationKind(notification["kind"]) not in ANSWERABLE or not org:
+        return {}
+    tokens = await response_links.issue_links(
+        db,
+        referral_id=context["referralId"],
+        organization_id=org,
+        notification_id=notification["id"],
+        now=now,
+        expires_at=context["acknowledgeBy"].to_native(),
+    )
+    return {action.value: f"{base}/respond/{token}" for action, token in tokens.items()}
 
 
 def _groups(claimed: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -157,8 +169,10 @@ async def _deliver_group(
         found = await _sendable(db, notification, now)
         if found is None:
             report.dropped += 1
-        else:
-            ready.append((notification, *found))
+            continue
+        item, context = found
+        links = await _answer_links(db, notification, context, now, settings.links_base_url)
+        ready.append((notification, dataclasses.replace(item, links=links), context))
     if not ready:
         return report
     context = ready[0][2]
