@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import email
+import email.policy
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -45,7 +46,10 @@ class Inbox:
 
     def to(self, address: str) -> list[Message]:
         """The messages accepted for ``address``, parsed."""
-        return [email.message_from_bytes(raw) for raw in self.raw_to(address)]
+        return [
+            email.message_from_bytes(raw, policy=email.policy.default)
+            for raw in self.raw_to(address)
+        ]
 
 
 class SmtpServer:
