@@ -155,19 +155,26 @@ async def send(
     return str(row["id"]), reference
 
 
-async def decline(db: Database, parties: Parties, referral_id: str, now: datetime) -> None:
-    """The receiver acknowledges the referral, then declines it (NO_CAPACITY)."""
-    for action, seen in ((Action.ACKNOWLEDGE, "SENT"), (Action.DECLINE, "ACKNOWLEDGED")):
+async def acknowledge_then(
+    db: Database, parties: Parties, referral_id: str, now: datetime, action: Action, **extra: Any
+) -> None:
+    """The receiver acknowledges the referral, then takes ``action`` (with ``extra``)."""
+    for step, seen in ((Action.ACKNOWLEDGE, "SENT"), (action, "ACKNOWLEDGED")):
         await referrals.transition(
             db,
             referral_id,
-            action,
+            step,
             expected_status=seen,
             actor_user_id=None,
             actor_org_id=parties.receiver["id"],
             now=now,
-            reason="NO_CAPACITY" if action is Action.DECLINE else None,
+            **(extra if step is action else {}),
         )
+
+
+async def decline(db: Database, parties: Parties, referral_id: str, now: datetime) -> None:
+    """The receiver acknowledges the referral, then declines it (NO_CAPACITY)."""
+    await acknowledge_then(db, parties, referral_id, now, Action.DECLINE, reason="NO_CAPACITY")
 
 
 async def notifications_of(db: Database, referral_ids: list[str]) -> list[dict[str, Any]]:

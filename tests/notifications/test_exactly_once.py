@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from domain.lifecycle import Action
-from graph import referrals
 from graph.db import Database
 from server.mailer import SmtpTransport, deliver_once
 from server.settings import Settings
@@ -15,6 +14,7 @@ from tests.conftest import MovableClock, World, unique
 from tests.notifications.conftest import (
     Parties,
     SmtpServer,
+    acknowledge_then,
     notifications_of,
     send,
     text_parts,
@@ -75,17 +75,7 @@ async def test_a_redirect_tells_the_sender_and_the_new_receivers_intake(
     third = await world.organization(parties.network, email=f"{unique('tiers')}@org.test")
     now = datetime.now(UTC)
     rid, reference = await send(db, parties, now)
-    for action, seen in ((Action.ACKNOWLEDGE, "SENT"), (Action.REDIRECT, "ACKNOWLEDGED")):
-        await referrals.transition(
-            db,
-            rid,
-            action,
-            expected_status=seen,
-            actor_user_id=None,
-            actor_org_id=parties.receiver["id"],
-            now=now,
-            redirect_to=(third["id"], None) if action is Action.REDIRECT else None,
-        )
+    await acknowledge_then(db, parties, rid, now, Action.REDIRECT, redirect_to=(third["id"], None))
 
     await deliver_once(db, mail_settings, clock=clock)
 
