@@ -15,8 +15,9 @@ from server import cli
 from server.app import create_app
 from server.mailer import deliver_once
 from server.settings import ConfigurationError, Settings
-from tests.conftest import MovableClock
+from tests.conftest import MovableClock, shell_env
 from tests.notifications.conftest import Parties, SmtpServer, notifications_of, send, wait_until
+from tests.test_cli import maillage
 
 
 async def test_the_server_delivers_in_the_background_when_smtp_is_configured(
@@ -101,3 +102,23 @@ def test_notify_deliver_without_smtp_says_so(
     monkeypatch.delenv("MAILLAGE_SMTP_HOST", raising=False)
     assert cli.main(["notify", "deliver", "--once"]) == 2
     assert "MAILLAGE_SMTP_HOST" in capsys.readouterr().err
+
+
+async def test_notify_deliver_once_on_the_command_line_delivers_what_is_due(
+    db: Database, mail_settings: Settings, smtp: SmtpServer, parties: Parties
+) -> None:
+    rid, _ = await send(db, parties, datetime.now(UTC))
+    env = shell_env(
+        mail_settings,
+        MAILLAGE_SMTP_HOST="127.0.0.1",
+        MAILLAGE_SMTP_PORT=str(smtp.port),
+        MAILLAGE_SMTP_TLS="none",
+        MAILLAGE_SMTP_SENDER="avis@maillage.test",
+        MAILLAGE_PUBLIC_BASE_URL="https://maillage.test",
+    )
+    done = await asyncio.to_thread(maillage, env, "notify", "deliver", "--once")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("delivered ")
+    assert len(smtp.inbox.raw_to(parties.receiver["email"])) == 1
+    assert {n["state"] for n in await notifications_of(db, [rid])} == {"DELIVERED"}
