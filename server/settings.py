@@ -140,7 +140,8 @@ class Settings:
     smtp_port: Annotated[int, Env("MAILLAGE_SMTP_PORT"), Ge(1), Le(65535)] = 587
     smtp_tls: Annotated[str, Env("MAILLAGE_SMTP_TLS"), BeforeValidator(_lower)] = "starttls"
     smtp_user: Annotated[str, Env("MAILLAGE_SMTP_USER")] = ""
-    smtp_password: Annotated[str, Env("MAILLAGE_SMTP_PASSWORD")] = ""
+    # Kept out of the settings' repr, so a logged or printed Settings never shows it.
+    smtp_password: Annotated[str, Env("MAILLAGE_SMTP_PASSWORD")] = field(default="", repr=False)
     smtp_sender: Annotated[str, Env("MAILLAGE_SMTP_SENDER")] = "maillage@localhost"
     # Bounds every wait on the SMTP server (connecting, each command): nothing hangs.
     smtp_timeout_seconds: Annotated[float, Env("MAILLAGE_SMTP_TIMEOUT_SECONDS"), Ge(0.1)] = 10.0

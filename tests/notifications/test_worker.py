@@ -122,3 +122,11 @@ async def test_notify_deliver_once_on_the_command_line_delivers_what_is_due(
     assert done.stdout.startswith("delivered ")
     assert len(smtp.inbox.raw_to(parties.receiver["email"])) == 1
     assert {n["state"] for n in await notifications_of(db, [rid])} == {"DELIVERED"}
+
+
+def test_the_smtp_password_is_never_in_the_settings_repr() -> None:
+    settings = Settings.from_env(
+        {"MAILLAGE_SMTP_HOST": "smtp.example.org", "MAILLAGE_SMTP_PASSWORD": "s3cret-pass"}
+    )
+    assert settings.smtp_password == "s3cret-pass"
+    assert "s3cret-pass" not in repr(settings)
