@@ -14,7 +14,7 @@ from typing import Any
 
 from graph.db import Database
 
-__all__ = ["AuditRecord", "append", "find_entries"]
+__all__ = ["AuditRecord", "append", "append_tokenless", "find_entries"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,35 @@ async def append(db: Database, records: list[AuditRecord]) -> None:
     ]
     await db.write(
         lambda tx: tx.run("UNWIND $rows AS row CREATE (a:AuditEntry) SET a = row", rows=rows)
+    )
+
+
+async def append_tokenless(
+    db: Database,
+    *,
+    at: datetime,
+    operation: str,
+    request_id: str,
+    target_id: str,
+    organization_ids: tuple[str, ...] = (),
+    actor_organization_ids: tuple[str, ...] = (),
+) -> None:
+    """One entry with no user nor token: the notification worker, a one-click answer."""
+    await append(
+        db,
+        [
+            AuditRecord(
+                at=at,
+                operation=operation,
+                outcome="OK",
+                user_id=None,
+                token_id=None,
+                request_id=request_id,
+                target_id=target_id,
+                organization_ids=organization_ids,
+                actor_organization_ids=actor_organization_ids,
+            )
+        ],
     )
 
 

@@ -101,6 +101,31 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        6,
+        "notification outbox",
+        (
+            "CREATE CONSTRAINT notification_id IF NOT EXISTS "
+            "FOR (n:Notification) REQUIRE n.id IS UNIQUE",
+            "CREATE CONSTRAINT notification_key IF NOT EXISTS "
+            "FOR (n:Notification) REQUIRE n.key IS UNIQUE",
+            "CREATE INDEX notification_due IF NOT EXISTS "
+            "FOR (n:Notification) ON (n.state, n.nextAttemptAt)",
+            "CREATE INDEX notification_referral IF NOT EXISTS "
+            "FOR (n:Notification) ON (n.referralId)",
+        ),
+    ),
+    Migration(
+        7,
+        "one-click answer links",
+        (
+            "CREATE CONSTRAINT response_link_id IF NOT EXISTS "
+            "FOR (l:ResponseLink) REQUIRE l.id IS UNIQUE",
+            "CREATE CONSTRAINT response_link_hash IF NOT EXISTS "
+            "FOR (l:ResponseLink) REQUIRE l.hash IS UNIQUE",
+            "CREATE INDEX response_link_group IF NOT EXISTS FOR (l:ResponseLink) ON (l.groupId)",
+        ),
+    ),
+    Migration(
         8,
         "web app sessions",
         (

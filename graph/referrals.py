@@ -436,6 +436,7 @@ async def transition(
     comment: str | None = None,
     redirect_to: tuple[str, str | None] | None = None,
     replay_if_done: bool = False,
+    via: str | None = None,
 ) -> dict[str, Any]:
     """Apply ``action`` to a referral whose status the caller saw as ``expected_status``.
 
@@ -444,7 +445,8 @@ async def transition(
     With ``replay_if_done`` (the client said which status it saw), a retry of
     a move that already happened — the referral is where this action takes it
     from ``expected_status`` and its last move is this action by the same
-    organization — returns the referral as it is, writing nothing.
+    organization — returns the referral as it is, writing nothing. ``via``
+    is kept on the event (``EMAIL_LINK`` for a one-click answer).
     """
     rid = check_id(referral_id, "id")
     comment_ok = optional_text(comment, "comment", max_length=4000)
@@ -501,6 +503,7 @@ async def transition(
             actor_org_id=actor_org_id,
             reason=reason_ok,
             comment=comment_ok,
+            via=via,
         )
         return await _referral(tx, rid)
 

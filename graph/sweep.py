@@ -1,4 +1,8 @@
-"""The sweep: expire unacknowledged referrals and purge family contact after retention.
+"""The sweep: expire unacknowledged referrals, purge family contact after retention, remind.
+
+Reminders before ``acknowledgeBy`` and escalations to coordinators are
+notifications the sweep creates (:func:`graph.notification_outbox.create_reminders`),
+after the expiries, so an expired referral is never reminded.
 
 Run by ``maillage sweep`` and periodically inside the server. Idempotent: a
 second run at the same time finds nothing to do. ``now`` is a parameter so
@@ -12,9 +16,11 @@ from datetime import datetime
 
 from domain.deadlines import expires_at, is_expirable
 from domain.lifecycle import ACTIONS, Action, next_status
+from domain.notifications import ReminderPolicy
 from domain.vocabulary import EventType, ReferralStatus
 from graph import referral_conditions as when
 from graph.db import Database, Tx
+from graph.notification_outbox import create_reminders
 from graph.referral_events import record_event
 
 __all__ = ["SweepResult", "sweep"]
@@ -26,6 +32,7 @@ BATCH = 500
 class SweepResult:
     expired: int
     purged: int
+    reminded: int = 0
 
 
 async def _expire_batch(db: Database, now: datetime) -> int:
@@ -102,8 +109,14 @@ async def _purge_batch(db: Database, now: datetime) -> int:
     return await db.write(work)
 
 
-async def sweep(db: Database, now: datetime) -> SweepResult:
-    """Expire every overdue SENT referral, purge every contact past retention."""
+async def sweep(
+    db: Database, now: datetime, reminders: ReminderPolicy | None = None
+) -> SweepResult:
+    """Expire every overdue SENT referral, purge every contact past retention, then remind.
+
+    ``reminders`` says when to remind and escalate (the defaults when None);
+    ``reminded`` counts the reminder and escalation notifications created.
+    """
     expired = purged = 0
     while (n := await _expire_batch(db, now)) > 0:
         expired += n
@@ -113,4 +126,5 @@ async def sweep(db: Database, now: datetime) -> SweepResult:
         purged += n
         if n < BATCH:
             break
-    return SweepResult(expired=expired, purged=purged)
+    reminded = await create_reminders(db, now, reminders or ReminderPolicy())
+    return SweepResult(expired=expired, purged=purged, reminded=reminded)

@@ -26,6 +26,7 @@ from schema.context import EdgeSettings
 from schema.directory import DirectoryMutation, DirectoryQuery
 from schema.errors import MaskUnexpectedErrors
 from schema.identity import IdentityMutation, IdentityQuery
+from schema.notifications import NotificationMutation
 from schema.parse_cache import ParsedDocuments
 from schema.presence import PresenceMutation, PresenceQuery
 from schema.query_cost import QueryCostLimiter
@@ -39,7 +40,8 @@ Query = merge_types(
     (IdentityQuery, DirectoryQuery, ReferralQuery, AuditQuery, RegionQuery, PresenceQuery),
 )
 Mutation = merge_types(
-    "Mutation", (IdentityMutation, DirectoryMutation, ReferralMutation, PresenceMutation)
+    "Mutation",
+    (IdentityMutation, DirectoryMutation, ReferralMutation, PresenceMutation, NotificationMutation),
 )
 Subscription = merge_types("Subscription", (ReferralSubscription,))
 

@@ -64,6 +64,7 @@ RULES: dict[str, frozenset[str]] = {
     "organization.create": frozenset({"PLATFORM_ADMIN"}),
     "organization.update": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),
     "organization.deactivate": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),
+    "organization.notificationPreferences": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),
     "service.create": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),
     "service.update": frozenset({"PLATFORM_ADMIN", "ORG_ADMIN@org"}),
     # front-line staff know first when a service fills up

@@ -2,9 +2,9 @@
 
 The Neo4j driver opens in the lifespan and closes with it; nothing connects
 at import time. Routes: ``/graphql`` (GraphiQL in development), ``/app`` (the staff web
-app) and ``/session`` (its sign-in, see ``server/web.py``), ``/healthz``
-(the process is alive) and ``/readyz`` (Neo4j answers and migrations are
-applied).
+app) and ``/session`` (its sign-in, see ``server/web.py``), ``/respond/{token}``
+(one-click answers from e-mails), ``/healthz`` (the process is alive) and
+``/readyz`` (Neo4j answers and migrations are applied).
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ from schema.context import Context
 from server.auth import BearerAuthMiddleware, principal_from_header
 from server.json_errors import JsonErrorMiddleware
 from server.limits import BodySizeLimitMiddleware, RateLimitMiddleware
+from server.mailer import deliver_forever
 from server.middleware import RequestIdMiddleware
+from server.respond import respond_routes
 from server.security_headers import SecurityHeadersMiddleware
 from server.settings import Settings
 from server.web import SESSION_COOKIE, built_page, web_routes
@@ -141,7 +143,7 @@ async def _sweep_forever(db: Database, settings: Settings, clock: Callable[[], d
     while True:
         await asyncio.sleep(settings.sweep_interval_seconds)
         try:
-            result = await sweep.sweep(db, clock())
+            result = await sweep.sweep(db, clock(), settings.reminder_policy)
             if result.expired or result.purged:
                 log.info("sweep", extra={"expired": result.expired, "purged": result.purged})
         except Exception:
@@ -154,12 +156,14 @@ def create_app(
     clock: Callable[[], datetime] = utc_now,
     run_sweeper: bool = True,
     monotonic: Callable[[], float] = time.monotonic,
+    run_mailer: bool = True,
 ) -> Starlette:
     """Build the ASGI app from ``settings`` (default: from the environment).
 
     ``clock`` gives "now" to every request (tests move it); ``run_sweeper``
     starts the periodic expiry and purge task; ``monotonic`` is the clock of
-    the principal cache (tests move it past ``auth_cache_seconds``).
+    the principal cache (tests move it past ``auth_cache_seconds``); ``run_mailer``
+    starts the notification worker when SMTP is configured.
     """
     settings = settings or Settings.from_env()
     graphql = MaillageGraphQL(settings, clock)
@@ -179,16 +183,18 @@ def create_app(
                 applied = await migrations.migrate(db)
                 if applied:
                     log.info("migrations applied", extra={"versions": [m.version for m in applied]})
-            sweeper = (
-                asyncio.create_task(_sweep_forever(db, settings, clock)) if run_sweeper else None
-            )
+            tasks = []
+            if run_sweeper:
+                tasks.append(asyncio.create_task(_sweep_forever(db, settings, clock)))
+            if run_mailer and settings.smtp_configured:
+                tasks.append(asyncio.create_task(deliver_forever(db, settings, clock=clock)))
             try:
                 yield
             finally:
-                if sweeper is not None:
-                    sweeper.cancel()
+                for task in tasks:
+                    task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
-                        await sweeper
+                        await task
         finally:
             await db.close()
 
@@ -199,6 +205,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *web_routes(settings, clock),
+            *respond_routes(clock),
         ],
         lifespan=lifespan,
     )

@@ -147,8 +147,39 @@ def cmd_sweep(settings: Settings, args: argparse.Namespace) -> int:
 
     from graph import sweep
 
-    result = _with_db(settings, lambda db: sweep.sweep(db, datetime.now(UTC)))
-    print(f"expired {result.expired} referrals, purged contact details of {result.purged}")
+    result = _with_db(
+        settings, lambda db: sweep.sweep(db, datetime.now(UTC), settings.reminder_policy)
+    )
+    print(
+        f"expired {result.expired} referrals, purged contact details of {result.purged}, "
+        f"created {result.reminded} reminders and escalations"
+    )
+    return 0
+
+
+def cmd_notify(settings: Settings, args: argparse.Namespace) -> int:
+    """Deliver the notification outbox by SMTP: one pass with ``--once``, else until Ctrl-C."""
+    from datetime import UTC, datetime
+
+    from server import mailer
+
+    if not settings.smtp_configured:
+        print(
+            "maillage: MAILLAGE_SMTP_HOST is not set; notifications stay in the outbox.",
+            file=sys.stderr,
+        )
+        return 2
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    if args.once:
+        report = _with_db(settings, lambda db: mailer.deliver_once(db, settings, clock=now))
+        print(
+            f"delivered {report.delivered}, to retry {report.retried}, dropped {report.dropped}"
+        )
+        return 0
+    _with_db(settings, lambda db: mailer.deliver_forever(db, settings, clock=now))
     return 0
 
 
@@ -205,6 +236,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "sweep", help="expire overdue referrals, purge contact past retention"
     ).set_defaults(func=cmd_sweep)
+
+    notify = sub.add_parser("notify", help="deliver e-mail notifications")
+    notify.add_argument("action", choices=["deliver"])
+    notify.add_argument("--once", action="store_true", help="one pass, then exit")
+    notify.set_defaults(func=cmd_notify)
 
     for name, func, helptext in (
         ("serve", cmd_serve, "serve the API"),

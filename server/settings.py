@@ -23,6 +23,7 @@ from pydantic import BeforeValidator, ConfigDict, ValidationError
 from pydantic.dataclasses import dataclass
 from pydantic.fields import FieldInfo
 
+from domain.notifications import ReminderPolicy
 from graph.db import Timeouts
 
 __all__ = ["DEFAULT_PASSWORD", "ConfigurationError", "Env", "Settings", "project_root"]
@@ -58,6 +59,10 @@ def _upper(value: Any) -> Any:
 
 def _path(value: Any) -> Any:
     return Path(value).resolve() if isinstance(value, str) else value
+
+
+def _base_url(value: Any) -> Any:
+    return value.strip().rstrip("/") if isinstance(value, str) else value
 
 
 def _origins(value: Any) -> Any:
@@ -135,6 +140,33 @@ class Settings:
     allowed_origins: Annotated[
         tuple[str, ...], Env("MAILLAGE_ALLOWED_ORIGINS"), BeforeValidator(_origins)
     ] = ("http://127.0.0.1:8000", "http://localhost:8000")
+    # E-mail notifications (server/mailer.py): delivered only when an SMTP host is set.
+    smtp_host: Annotated[str, Env("MAILLAGE_SMTP_HOST")] = ""
+    smtp_port: Annotated[int, Env("MAILLAGE_SMTP_PORT"), Ge(1), Le(65535)] = 587
+    smtp_tls: Annotated[str, Env("MAILLAGE_SMTP_TLS"), BeforeValidator(_lower)] = "starttls"
+    smtp_user: Annotated[str, Env("MAILLAGE_SMTP_USER")] = ""
+    # Kept out of the settings' repr, so a logged or printed Settings never shows it.
+    smtp_password: Annotated[str, Env("MAILLAGE_SMTP_PASSWORD")] = field(default="", repr=False)
+    smtp_sender: Annotated[str, Env("MAILLAGE_SMTP_SENDER")] = "maillage@localhost"
+    # Bounds every wait on the SMTP server (connecting, each command): nothing hangs.
+    smtp_timeout_seconds: Annotated[float, Env("MAILLAGE_SMTP_TIMEOUT_SECONDS"), Ge(0.1)] = 10.0
+    # Where the links in e-mails point; required in production when SMTP is configured.
+    public_base_url: Annotated[
+        str, Env("MAILLAGE_PUBLIC_BASE_URL"), BeforeValidator(_base_url)
+    ] = ""
+    notify_poll_seconds: Annotated[float, Env("MAILLAGE_NOTIFY_POLL_SECONDS"), Ge(0.05)] = 15.0
+    notify_retry_min_seconds: Annotated[
+        float, Env("MAILLAGE_NOTIFY_RETRY_MIN_SECONDS"), Ge(0)
+    ] = 30.0
+    notify_retry_max_seconds: Annotated[
+        float, Env("MAILLAGE_NOTIFY_RETRY_MAX_SECONDS"), Ge(1)
+    ] = 3600.0
+    # Reminders to the receiver before acknowledgeBy, escalation to the coordinators.
+    reminder_halfway: Annotated[bool, Env("MAILLAGE_REMINDER_HALFWAY")] = True
+    reminder_hours_before: Annotated[float, Env("MAILLAGE_REMINDER_HOURS_BEFORE"), Ge(0)] = 24.0
+    escalation_hours_before: Annotated[
+        float, Env("MAILLAGE_ESCALATION_HOURS_BEFORE"), Ge(0)
+    ] = 6.0
 
     def __post_init__(self) -> None:
         """Checks across fields, and those whose message says more than a bound."""
@@ -162,10 +194,53 @@ class Settings:
             raise ConfigurationError(
                 f"MAILLAGE_LOG_LEVEL={self.log_level!r}; use DEBUG, INFO, WARNING or ERROR."
             )
+        self._check_mail()
+
+    def _check_mail(self) -> None:
+        if self.smtp_tls not in {"none", "starttls", "tls"}:
+            raise ConfigurationError(
+                f"MAILLAGE_SMTP_TLS={self.smtp_tls!r} is unknown; use none, starttls or tls."
+            )
+        if "@" not in self.smtp_sender:
+            raise ConfigurationError(
+                f"MAILLAGE_SMTP_SENDER={self.smtp_sender!r} is not an e-mail address; "
+                "set it to e.g. maillage@example.org."
+            )
+        if self.public_base_url:
+            parsed = urlparse(self.public_base_url)
+            if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+                raise ConfigurationError(
+                    f"MAILLAGE_PUBLIC_BASE_URL={self.public_base_url!r} is not a web address; "
+                    "set it to e.g. https://maillage.example.org."
+                )
+        elif self.env == "production" and self.smtp_host:
+            raise ConfigurationError(
+                "MAILLAGE_SMTP_HOST is set but MAILLAGE_PUBLIC_BASE_URL is not: the e-mails' "
+                "links would point nowhere; set it to e.g. https://maillage.example.org."
+            )
 
     @property
     def development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def smtp_configured(self) -> bool:
+        """Whether e-mail notifications are delivered (an SMTP host is set)."""
+        return bool(self.smtp_host)
+
+    @property
+    def links_base_url(self) -> str:
+        """The public address links in e-mails start with (this server's, outside production)."""
+        return self.public_base_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def reminder_policy(self) -> ReminderPolicy:
+        """When the sweep reminds receivers and tells coordinators."""
+        return ReminderPolicy(
+            halfway=self.reminder_halfway,
+            hours_before=self.reminder_hours_before,
+            escalation_hours_before=self.escalation_hours_before,
+        )
 
     @property
     def neo4j_timeouts(self) -> Timeouts:

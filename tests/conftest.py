@@ -60,6 +60,19 @@ def neo4j_uri() -> Iterator[tuple[str, str, str]]:
             local.stop(server)
 
 
+def shell_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a shell pointed at the test server, plus ``extra`` variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "MAILLAGE_"))}
+    env.update(
+        NEO4J_URI=settings.neo4j_uri,
+        NEO4J_USER=settings.neo4j_user,
+        NEO4J_PASSWORD=settings.neo4j_password,
+        MAILLAGE_ENV="test",
+        **extra,
+    )
+    return env
+
+
 @pytest.fixture(scope="session")
 def settings(neo4j_uri: tuple[str, str, str]) -> Settings:
     uri, user, password = neo4j_uri

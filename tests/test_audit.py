@@ -350,4 +350,4 @@ async def test_no_operation_of_the_api_changes_or_deletes_the_trail(matrix: Matr
 def test_the_storage_layer_offers_no_way_to_change_an_entry() -> None:
     from graph import audit
 
-    assert sorted(audit.__all__) == ["AuditRecord", "append", "find_entries"]
+    assert sorted(audit.__all__) == ["AuditRecord", "append", "append_tokenless", "find_entries"]

@@ -151,6 +151,8 @@ MUTATIONS: dict[str, Row] = {
     "createOrganization":     row(NET,           "FFF", "FFF", "FFF", "FFF", "AAA", "UUU"),
     "updateOrganization":     row(ORG,           "FFF", "AFF", "FFF", "FFF", "AAA", "UUU"),
     "deactivateOrganization": row(ORG,           "FFF", "AFF", "FFF", "FFF", "AAA", "UUU"),
+    # e-mail notifications (issue 14): how the organization's intake address is told
+    "setNotificationPreferences": row(ORG,       "FFF", "AFF", "FFF", "FFF", "AAA", "UUU"),
     "createService":          row(ORG,           "FFF", "AFF", "FFF", "FFF", "AAA", "UUU"),
     "updateService":          row(ORG,           "FFF", "AFF", "FFF", "FFF", "AAA", "UUU"),
     "setServiceAvailability": row(ORG,           "AFF", "AFF", "FFF", "FFF", "AAA", "UUU"),
@@ -575,6 +577,11 @@ CALLS: dict[str, Call] = {
     ),
     "deactivateOrganization": Call(
         "mutation($id: ID!) { deactivateOrganization(id: $id) { id active } }", _deactivation
+    ),
+    "setNotificationPreferences": Call(
+        "mutation($org: ID!) { setNotificationPreferences(organizationId: $org, "
+        "mode: IMMEDIATE, kinds: [REFERRAL_RECEIVED, REFERRAL_DECLINED]) { mode } }",
+        _org_id,
     ),
     "createService": Call(
         "mutation($input: CreateServiceInput!) { createService(input: $input) { id } }",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -14,20 +13,13 @@ import pytest
 
 from graph.db import Database
 from server.settings import Settings, project_root
-from tests.conftest import Api, World, unique
+from tests.conftest import Api, World, shell_env, unique
 
 
 @pytest.fixture
 def cli_env(settings: Settings, db: Database) -> dict[str, str]:
     """The environment of a shell pointed at the test server (already migrated by ``db``)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "MAILLAGE_"))}
-    env.update(
-        NEO4J_URI=settings.neo4j_uri,
-        NEO4J_USER=settings.neo4j_user,
-        NEO4J_PASSWORD=settings.neo4j_password,
-        MAILLAGE_ENV="test",
-    )
-    return env
+    return shell_env(settings)
 
 
 def maillage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -602,6 +602,35 @@ def test_deactivate_organization_survives_any_input(fuzz: Fuzz, drawn: dict[str,
     )
 
 
+NOTIFICATION_KINDS = (
+    "REFERRAL_RECEIVED",
+    "REFERRAL_DECLINED",
+    "REFERRAL_REDIRECTED",
+    "REFERRAL_COMPLETED",
+    "REFERRAL_EXPIRED",
+    "ACKNOWLEDGE_REMINDER",
+    "ESCALATION",
+)
+
+
+@FUZZ
+@given(
+    variables(
+        org=ids("loose", "side", "third"),
+        mode=enum("IMMEDIATE", "DAILY_DIGEST"),
+        kinds=st.lists(enum(*NOTIFICATION_KINDS), max_size=8),
+    )
+)
+def test_set_notification_preferences_survives_any_input(fuzz: Fuzz, drawn: dict[str, Any]) -> None:
+    fuzz.check(
+        "setNotificationPreferences",
+        "mutation($org: ID!, $mode: NotificationDelivery!, $kinds: [NotificationKind!]!) { "
+        "setNotificationPreferences(organizationId: $org, mode: $mode, kinds: $kinds) { mode } }",
+        fuzz.admin,
+        drawn,
+    )
+
+
 AVAILABILITY = enum("OPEN", "WAITLIST", "FULL", "CLOSED")
 SERVICE_FIELDS = {
     "description": MAYBE_TEXT,
@@ -1085,6 +1114,7 @@ def test_every_mutation_is_fuzzed(fuzz: Fuzz) -> None:
         "createOrganization",
         "updateOrganization",
         "deactivateOrganization",
+        "setNotificationPreferences",
         "createService",
         "updateService",
         "setServiceAvailability",

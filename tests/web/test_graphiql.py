@@ -37,9 +37,11 @@ async def test_graphiql_loads_offline_and_runs_a_query_with_the_session(
         await user.page.goto(f"{live_app.url}/graphql")
     assert (await introspection.value).status == 200
     await user.page.wait_for_selector(".graphiql-container .CodeMirror")
+    # The editors come up after the schema: run once the query editor holds the default query.
+    await expect(user.page.locator(".graphiql-query-editor")).to_contain_text("query Me")
     await user.page.click(".graphiql-execute-button")
-    await expect(user.page.locator(".result-window")).to_contain_text(
-        "Accueil de la coopérative", timeout=20_000
-    )
+    result = user.page.locator(".result-window")
+    await expect(result).to_contain_text('"data"', timeout=20_000)
+    assert "Accueil de la coopérative" in await result.inner_text()
     assert outside == []
     assert [m for m in user.problems if "Content Security Policy" in m] == []

@@ -33,6 +33,13 @@ function number(value: number | null | undefined, digits = 3): string {
   return value.toFixed(digits);
 }
 
+/** A measure between counts (0 is "0.000", not "0"). */
+function ratio(value: number | null | undefined): string {
+  return value === null || value === undefined ? "—" : value.toFixed(3);
+}
+
+const COUNTS = new Set(["organizations", "ties", "components", "communities", "newTies", "dissolvedTies"]);
+
 function percent(value: number | null | undefined): string {
   return value === null || value === undefined ? "—" : `${Math.round(value * 100)} %`;
 }
@@ -259,7 +266,7 @@ export function MapPage({ networkIds }: { networkIds: string[] }) {
             <section class="card" aria-labelledby="figures-title">
               <h2 id="figures-title">{t("figures")}</h2>
               <dl class="facts" data-testid="figures">
-                {FIGURES.map((f) => (<><dt>{t(`fig_${f}` as Word)}</dt><dd data-figure={f}>{number(figures[f])}</dd></>))}
+                {FIGURES.map((f) => (<><dt>{t(`fig_${f}` as Word)}</dt><dd data-figure={f}>{COUNTS.has(f) ? number(figures[f]) : ratio(figures[f])}</dd></>))}
               </dl>
             </section>
           )}
