@@ -93,3 +93,14 @@ async def example_ids(
         place_id=row["placeId"],
         place_name=row["placeName"],
     )
+
+
+async def ensure_intake_email(db: Database, organization_id: str, email: str) -> None:
+    """Give a demo organization an intake address unless it has one (notifications need it)."""
+    await db.write(
+        lambda tx: tx.run(
+            "MATCH (o:Organization {id: $id}) WHERE o.email IS NULL SET o.email = $email",
+            id=organization_id,
+            email=email,
+        )
+    )

@@ -37,6 +37,7 @@ from schema.context import Context
 from server.auth import BearerAuthMiddleware, principal_from_header
 from server.json_errors import JsonErrorMiddleware
 from server.limits import BodySizeLimitMiddleware, RateLimitMiddleware
+from server.mail_catcher import MailCatcher, mail_routes
 from server.mailer import deliver_forever
 from server.middleware import RequestIdMiddleware
 from server.respond import respond_routes
@@ -157,13 +158,15 @@ def create_app(
     run_sweeper: bool = True,
     monotonic: Callable[[], float] = time.monotonic,
     run_mailer: bool = True,
+    mail_catcher: MailCatcher | None = None,
 ) -> Starlette:
     """Build the ASGI app from ``settings`` (default: from the environment).
 
     ``clock`` gives "now" to every request (tests move it); ``run_sweeper``
     starts the periodic expiry and purge task; ``monotonic`` is the clock of
     the principal cache (tests move it past ``auth_cache_seconds``); ``run_mailer``
-    starts the notification worker when SMTP is configured.
+    starts the notification worker when SMTP is configured; ``mail_catcher``
+    (development) adds ``/dev/mail``, the messages it caught.
     """
     settings = settings or Settings.from_env()
     graphql = MaillageGraphQL(settings, clock)
@@ -206,6 +209,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             *web_routes(settings, clock),
             *respond_routes(clock),
+            *(mail_routes(mail_catcher) if mail_catcher is not None else []),
         ],
         lifespan=lifespan,
     )

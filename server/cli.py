@@ -20,6 +20,7 @@ from domain.errors import MaillageError
 from graph import identity, migrations
 from graph import neo4j_server as local
 from graph.db import Database, open_database
+from server.mail_catcher import MailCatcher
 from server.settings import ConfigurationError, Settings
 
 __all__ = ["main"]
@@ -183,7 +184,9 @@ def cmd_notify(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_serve(
+    settings: Settings, args: argparse.Namespace, mail_catcher: MailCatcher | None = None
+) -> int:
     import uvicorn
 
     from server.app import create_app
@@ -193,7 +196,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, mail_catcher=mail_catcher),
         host=host,
         port=port,
         log_config=None,
@@ -205,6 +208,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _has_aiosmtpd() -> bool:
+    try:
+        import aiosmtpd  # noqa: F401  (a development dependency)
+    except ImportError:
+        print("aiosmtpd is not installed: no local mail catcher (pip install -e '.[dev]')")
+        return False
+    return True
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """The main job: local Neo4j, migrations, demo network, then serve."""
     if args.local_neo4j:
@@ -212,12 +224,33 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     print("\n" + _prepare_demo(settings))
     host = args.host or settings.host
     port = args.port or settings.port
+    catcher = None
+    if settings.development and not settings.smtp_host and _has_aiosmtpd():
+        # The demo's e-mails go to a local SMTP server whose messages /dev/mail shows.
+        catcher = MailCatcher(settings.dev_smtp_port or None).start()
+        settings = dataclasses.replace(
+            settings,
+            smtp_host="127.0.0.1",
+            smtp_port=catcher.port,
+            smtp_tls="none",
+            public_base_url=settings.public_base_url or f"http://{host}:{port}",
+            notify_poll_seconds=min(settings.notify_poll_seconds, 2.0),
+        )
+        print(
+            f"\nE-mails:     http://{host}:{port}/dev/mail   (caught by the local SMTP server "
+            f"on port {catcher.port})",
+            flush=True,
+        )
     print(
         f"\nThe web app: http://{host}:{port}/app   (sign in with a token above: 'staff' sends,"
         f" 'receiver' answers)\nGraphiQL:    http://{host}:{port}/graphql   (readiness: /readyz)\n",
         flush=True,
     )
-    return cmd_serve(settings, args)
+    try:
+        return cmd_serve(settings, args, mail_catcher=catcher)
+    finally:
+        if catcher is not None:
+            catcher.stop()
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -52,6 +52,12 @@ DEMO_NETWORK_NAME = "Table de concertation petite enfance-famille du secteur Nor
 # checks this rule against the simulation, so a change of the simulator is caught.
 DEMO_SENDER = "Maison de quartier de Mont-Bellevue"
 DEMO_RECEIVER = "Coopérative d'habitation La Maisonnée"
+# Intake addresses of the two, so the demo's notifications have somewhere to go (in
+# development, the local mail catcher of `maillage run`; see /dev/mail).
+DEMO_INTAKE = {
+    DEMO_SENDER: "accueil@maison-mont-bellevue.example",
+    DEMO_RECEIVER: "accueil@cooperative-la-maisonnee.example",
+}
 
 # key -> (email, name, organization or None, role)
 DEMO_USERS: dict[str, tuple[str, str, str | None, str]] = {
@@ -167,6 +173,8 @@ async def prepare_demo(
     await migrations.migrate(db)
     await load_demo_directory(db, progress=progress)
     users = await ensure_demo_users(db)
+    for name, address in DEMO_INTAKE.items():
+        await showcase.ensure_intake_email(db, await _organization_id(db, name), address)
     known: dict[str, str] = {}
     if tokens_path.exists():
         known = json.loads(tokens_path.read_text())

@@ -154,6 +154,8 @@ class Settings:
     public_base_url: Annotated[
         str, Env("MAILLAGE_PUBLIC_BASE_URL"), BeforeValidator(_base_url)
     ] = ""
+    # `maillage run` in development: the local SMTP catcher's port (0: any free one).
+    dev_smtp_port: Annotated[int, Env("MAILLAGE_DEV_SMTP_PORT"), Ge(0), Le(65535)] = 0
     notify_poll_seconds: Annotated[float, Env("MAILLAGE_NOTIFY_POLL_SECONDS"), Ge(0.05)] = 15.0
     notify_retry_min_seconds: Annotated[
         float, Env("MAILLAGE_NOTIFY_RETRY_MIN_SECONDS"), Ge(0)

@@ -29,6 +29,7 @@ from graph.services import ServiceInput
 from graph.showcase import ExampleIds
 from server import demo
 from server.app import create_app
+from server.mail_catcher import MailCatcher
 from server.settings import Settings, project_root
 
 CHROMIUM = os.environ.get("MAILLAGE_CHROMIUM", "/usr/bin/chromium")
@@ -58,6 +59,7 @@ class LiveApp:
     outsider_token: str
     full_service_id: str
     open_service_id: str
+    mail: MailCatcher
 
 
 class _Server(uvicorn.Server):
@@ -142,7 +144,9 @@ async def _prepare(settings: Settings, tokens_path: Path) -> dict[str, Any]:
         await db.close()
 
 
-@pytest.fixture(scope="session")
+# Package scope: the server (and its notification worker) stops when the browser tests end,
+# so it never delivers another test's notifications.
+@pytest.fixture(scope="package")
 async def live_app(
     neo4j_uri: tuple[str, str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[LiveApp]:
@@ -151,6 +155,8 @@ async def live_app(
     uri, user, password = neo4j_uri
     port = _free_port()
     origin = f"http://127.0.0.1:{port}"
+    # The development set-up of `maillage run`: notifications go to a local SMTP catcher.
+    catcher = MailCatcher().start()
     settings = Settings(
         env="development",
         neo4j_uri=uri,
@@ -162,11 +168,16 @@ async def live_app(
         event_poll_seconds=0.2,
         neo4j_transaction_timeout_seconds=120,
         allowed_origins=(origin,),
+        smtp_host="127.0.0.1",
+        smtp_port=catcher.port,
+        smtp_tls="none",
+        public_base_url=origin,
+        notify_poll_seconds=0.3,
     )
     prepared = await _prepare(settings, tmp_path_factory.mktemp("web") / "tokens.json")
     server = _Server(
         uvicorn.Config(
-            create_app(settings, run_sweeper=False),
+            create_app(settings, run_sweeper=False, mail_catcher=catcher),
             host="127.0.0.1",
             port=port,
             log_config=None,
@@ -187,13 +198,15 @@ async def live_app(
             outsider_token=prepared["outsider"],
             full_service_id=prepared["full"],
             open_service_id=prepared["open"],
+            mail=catcher,
         )
     finally:
         server.should_exit = True
         await asyncio.to_thread(thread.join, 30)
+        catcher.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def playwright_session() -> AsyncIterator[Playwright]:
     if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install chromium (.ci/run does)")
@@ -201,7 +214,7 @@ async def playwright_session() -> AsyncIterator[Playwright]:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def browser(playwright_session: Playwright) -> AsyncIterator[Browser]:
     chromium = await playwright_session.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
