@@ -133,6 +133,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (s:WebSession) REQUIRE s.keyHash IS UNIQUE",
         ),
     ),
+    Migration(
+        9,
+        "one research project per researcher",
+        (
+            # Keep each researcher's first project (the pseudonyms they have seen), then key
+            # projects by their user so that two first reads cannot create two.
+            "MATCH (u:User)-[:RUNS]->(p:ResearchProject) WITH u, p ORDER BY p.createdAt "
+            "WITH u, collect(p) AS projects "
+            "FOREACH (extra IN tail(projects) | DETACH DELETE extra) "
+            "WITH u, head(projects) AS kept SET kept.userId = u.id",
+            "CREATE CONSTRAINT research_project_user IF NOT EXISTS "
+            "FOR (p:ResearchProject) REQUIRE p.userId IS UNIQUE",
+        ),
+    ),
 )
 
 

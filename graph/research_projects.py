@@ -1,7 +1,9 @@
 """Research projects: the secret key each researcher's pseudonyms are derived from.
 
-A ``(:User)-[:RUNS]->(:ResearchProject {id, key, createdAt})`` node is
-created the first time a researcher reads analytics. The key (32 random
+A ``(:User)-[:RUNS]->(:ResearchProject {id, userId, key, createdAt})`` node
+is created the first time a researcher reads analytics; a uniqueness
+constraint on ``userId`` makes that creation safe when two first reads race
+(two keys would give the researcher two sets of pseudonyms). The key (32 random
 bytes, hex) never leaves the server: it is not a GraphQL field and no export
 writes it (:mod:`analytics.disclosure`).
 """
@@ -24,8 +26,9 @@ async def research_project_key(db: Database, user_id: str) -> tuple[str, bytes]:
     async def work(tx: Tx) -> tuple[str, bytes]:
         row = await tx.row(
             "MATCH (u:User {id: $uid}) "
-            "MERGE (u)-[:RUNS]->(p:ResearchProject) "
+            "MERGE (p:ResearchProject {userId: $uid}) "
             "ON CREATE SET p.id = $id, p.key = $key, p.createdAt = datetime() "
+            "MERGE (u)-[:RUNS]->(p) "
             "RETURN p.id AS id, p.key AS key",
             uid=uid,
             id=str(uuid.uuid4()),

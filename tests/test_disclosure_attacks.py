@@ -13,9 +13,11 @@ with NetworkX and compared with the API.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import re
+import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, cast
@@ -336,3 +338,15 @@ async def test_the_export_applies_the_same_rule_and_recomputes_the_api(
             expected = len(previous & ties) / len(union) if union else 0.0
             assert jaccard[period["start"]] == pytest.approx(expected, abs=1e-9)
         previous = ties
+
+
+async def test_racing_first_reads_give_a_researcher_one_project_and_one_key(
+    db: Database,
+) -> None:
+    user = await identity.create_user(db, email=f"{uuid.uuid4().hex[:8]}@race.test", name="R")
+    results = await asyncio.gather(*(research_project_key(db, user["id"]) for _ in range(8)))
+    assert len(set(results)) == 1  # same id, same key: one set of pseudonyms
+    rows = await db.rows(
+        "MATCH (:User {id: $uid})-[:RUNS]->(p:ResearchProject) RETURN p.id AS id", uid=user["id"]
+    )
+    assert len(rows) == 1
