@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["EVERYTHING", "Projection", "map_projection"]
+__all__ = ["Projection", "Relation", "map_projection"]
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,6 @@ class Projection:
         return Projection(self.fields | other.fields, nested)
 
 
-#: Every field (for mutations and paths that do not look at the selection).
-EVERYTHING = Projection(frozenset({"*"}))
-
 #: ``(variable, projection, depth) -> Cypher expression`` of one related record.
 Relation = Callable[[str, Projection, int], str]
 
@@ -75,7 +72,7 @@ def map_projection(
     var
         The Cypher variable of the record.
     projection
-        What is wanted; ``EVERYTHING`` asks for every scalar (no relation).
+        What is wanted.
     scalars
         Field name -> Cypher expression over ``{v}``, the record's variable.
     always
@@ -94,8 +91,6 @@ def map_projection(
     '{id: o.id, kind: o.kind, name: o.name}'
     """
     wanted = set(always)
-    if "*" in projection.fields:
-        wanted |= set(scalars)
     for name in projection.fields:
         if name in scalars:
             wanted.add(name)

@@ -22,7 +22,7 @@ from domain.vocabulary import ReferralStatus
 from graph import referral_conditions as when
 from graph.db import Database
 from graph.directory_reads import organization_map, service_map
-from graph.projection import Projection, map_projection
+from graph.projection import Projection, Relation, map_projection
 from graph.referrals import ReferralFilter
 from graph.validation import check_enum, check_id
 
@@ -86,13 +86,15 @@ _NEEDS = {
 }
 
 
-def _party(rel: str) -> Any:
+def _party(rel: str) -> Relation:
+    """The sender (``SENT``) or the receiver (``TO``) of a referral, nested."""
+
     def build(var: str, p: Projection, depth: int) -> str:
         o = f"o{depth}"
         pattern = (
             f"({o}:Organization)-[:SENT]->({var})"
             if rel == "SENT"
-            else (f"({var})-[:TO]->({o}:Organization)")
+            else f"({var})-[:TO]->({o}:Organization)"
         )
         return f"COLLECT {{ MATCH {pattern} RETURN {organization_map(o, p, depth)} }}[0]"
 
@@ -235,7 +237,7 @@ async def referral_read(
 
     ``organizations``: those whose referrals (as a party or watcher) the
     caller may read; ``networks``: those whose referrals' metadata it may
-    read; None for either means no restriction of that kind.
+    read. Both None: no restriction (the caller's grant holds everywhere).
     """
     row = await db.record(
         "MATCH (r:Referral {id: $id}) "

@@ -33,6 +33,7 @@ __all__ = [
     "enum_or_none",
     "native",
     "prefetched",
+    "selected",
 ]
 
 OrganizationKind = v.OrganizationKind
@@ -51,6 +52,11 @@ def native(value: Any) -> Any:
     """Neo4j temporal values to Python ones (``to_native``); others unchanged."""
     to_native = getattr(value, "to_native", None)
     return to_native() if callable(to_native) else value
+
+
+def selected(row: dict[str, Any], key: str) -> Any:
+    """``row[key]``, or None when the field was not selected (and so is never resolved)."""
+    return row.get(key)
 
 
 def enum_or_none(kind: Any, value: Any) -> Any:
@@ -115,10 +121,10 @@ class Need:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Need:
         return cls(
-            id=row.get("id"),  # type: ignore[arg-type]
+            id=selected(row, "id"),
             code=row["code"],
-            label_fr=row.get("labelFr"),  # type: ignore[arg-type]
-            label_en=row.get("labelEn"),  # type: ignore[arg-type]
+            label_fr=selected(row, "labelFr"),
+            label_en=selected(row, "labelEn"),
         )
 
 
@@ -132,8 +138,8 @@ class Territory:
     def from_row(cls, row: dict[str, Any]) -> Territory:
         return cls(
             id=row["id"],
-            code=row.get("code"),  # type: ignore[arg-type]
-            name=row.get("name"),  # type: ignore[arg-type]
+            code=selected(row, "code"),
+            name=selected(row, "name"),
         )
 
 
@@ -177,14 +183,14 @@ class Service:
     def from_row(cls, row: dict[str, Any]) -> Service:
         return cls(
             id=row["id"],
-            name=row.get("name"),  # type: ignore[arg-type]
+            name=selected(row, "name"),
             description=row.get("description"),
             eligibility=row.get("eligibility"),
             languages=list(row.get("languages") or []),
             availability=enum_or_none(v.Availability, row.get("availability")),
             availability_changed_at=native(row.get("availabilityChangedAt")),
             created_at=native(row.get("createdAt")),
-            organization_id=row.get("organizationId"),  # type: ignore[arg-type]
+            organization_id=selected(row, "organizationId"),
             _row=row,
         )
 
@@ -291,7 +297,7 @@ class Organization:
     def from_row(cls, row: dict[str, Any]) -> Organization:
         return cls(
             id=row["id"],
-            name=row.get("name"),  # type: ignore[arg-type]
+            name=selected(row, "name"),
             kind=enum_or_none(v.OrganizationKind, row.get("kind")),
             description=row.get("description"),
             email=row.get("email"),
