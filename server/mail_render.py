@@ -14,6 +14,7 @@ message to any mail system that looks.
 
 from __future__ import annotations
 
+import contextvars
 import html
 import uuid
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.notifications import NotificationKind
 from domain.vocabulary import label
@@ -150,10 +152,17 @@ def message_id(notification_ids: Sequence[str], domain: str) -> str:
     return f"<{token}@{domain}>"
 
 
+# The readers' time zone for the message being rendered (set by :func:`render`).
+_ZONE: contextvars.ContextVar[ZoneInfo | None] = contextvars.ContextVar("mail_zone", default=None)
+_DEFAULT_ZONE = ZoneInfo("America/Toronto")
+
+
 def _when(value: Any, lang: str) -> str:
     at: datetime = value.to_native() if hasattr(value, "to_native") else value
-    text = at.strftime("%Y-%m-%d %H:%M")
-    return f"{text} UTC" if lang == "en" else f"{text} (UTC)"
+    local = at.astimezone(_ZONE.get() or _DEFAULT_ZONE)
+    if lang == "en":
+        return local.strftime("%Y-%m-%d %H:%M %Z")
+    return local.strftime("%Y-%m-%d à %H h %M (%Z)")
 
 
 def _fields(item: Item, lang: str, base_url: str) -> list[tuple[str, str]]:
@@ -231,8 +240,13 @@ def render(
     to: str,
     base_url: str,
     now: datetime,
+    time_zone: str = "America/Toronto",
 ) -> EmailMessage:
-    """The multipart/alternative message telling ``items`` (several: a daily digest)."""
+    """The multipart/alternative message telling ``items`` (several: a daily digest).
+
+    Times are given in ``time_zone`` (the network's readers'), with its abbreviation.
+    """
+    _ZONE.set(ZoneInfo(time_zone))
     i = 0 if lang == "fr" else 1
     if len(items) == 1:
         first = items[0]

@@ -183,6 +183,7 @@ async def _deliver_group(
         to=context["address"],
         base_url=settings.links_base_url,
         now=now,
+        time_zone=settings.time_zone,
     )
     try:
         await transport.send(message)

@@ -17,6 +17,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from annotated_types import Ge, Le
 from pydantic import BeforeValidator, ConfigDict, ValidationError
@@ -154,6 +155,8 @@ class Settings:
     public_base_url: Annotated[
         str, Env("MAILLAGE_PUBLIC_BASE_URL"), BeforeValidator(_base_url)
     ] = ""
+    # The readers' time zone: dates and times in e-mails are written in it.
+    time_zone: Annotated[str, Env("MAILLAGE_TIME_ZONE")] = "America/Toronto"
     # `maillage run` in development: the local SMTP catcher's port (0: any free one).
     dev_smtp_port: Annotated[int, Env("MAILLAGE_DEV_SMTP_PORT"), Ge(0), Le(65535)] = 0
     notify_poll_seconds: Annotated[float, Env("MAILLAGE_NOTIFY_POLL_SECONDS"), Ge(0.05)] = 15.0
@@ -199,6 +202,13 @@ class Settings:
         self._check_mail()
 
     def _check_mail(self) -> None:
+        try:
+            ZoneInfo(self.time_zone)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ConfigurationError(
+                f"MAILLAGE_TIME_ZONE={self.time_zone!r} is not a time zone; use e.g. "
+                "America/Toronto or UTC."
+            ) from None
         if self.smtp_tls not in {"none", "starttls", "tls"}:
             raise ConfigurationError(
                 f"MAILLAGE_SMTP_TLS={self.smtp_tls!r} is unknown; use none, starttls or tls."
