@@ -4,7 +4,7 @@ Usage: ``.venv/bin/python -m benchmarks.analytics [--preset medium] [--months 36
 
 Starts its own Neo4j (``MAILLAGE_BENCH_NEO4J_PORT``, default 17712, home
 ``.neo4j/bench-home-<port>``), simulates the preset with seed 7 unless its
-data is already there, imports it with graph/importer.py (once: the import is
+data is already there, imports it with graph/importer/__init__.py (once: the import is
 kept, ``--reimport`` forces it), then times the full monthly evolution of the
 region (every network of the preset, read as one) two ways, in the same run:
 

@@ -8,7 +8,7 @@ process's peak memory is the importer's), starts its own Neo4j (port
 
 1. clears the database, migrates, imports with ``graph.importer.import_dataset``;
 2. clears it again, migrates, and writes the same rows with the bare async
-   driver: the same Cypher statements (graph/importer_writes.py), rows straight
+   driver: the same Cypher statements (graph/importer/writes.py), rows straight
    from ``json.loads``, no checking pass, no existing-event lookup, no progress.
 
 Both run ``--rounds`` times (default 2), alternating which goes first, after a
@@ -38,9 +38,9 @@ from benchmarks._common import bench_neo4j
 from graph import migrations
 from graph.db import open_database
 from graph.importer import import_dataset
-from graph.importer_rows import FILE_ORDER, find_sources, read_rows
-from graph.importer_state import Registry
-from graph.importer_writes import (
+from graph.importer.rows import FILE_ORDER, find_sources, read_rows
+from graph.importer.state import Registry
+from graph.importer.writes import (
     EVENTS,
     STATEMENTS,
     event_batch,

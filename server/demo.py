@@ -4,7 +4,7 @@ Application set-up, not storage: it joins the simulator and the importer, so it
 lives here beside the command line that is its only caller.
 
 Loading runs the simulator (half a second) into a temporary directory and
-imports it with graph/importer.py, once: a second load finds the dataset's
+imports it with graph/importer/__init__.py, once: a second load finds the dataset's
 last event already in the graph and changes nothing. The accounts sit on
 organizations of that dataset, chosen by a rule (see :data:`DEMO_USERS`),
 and are created once; running again only makes sure their roles are there.

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from domain.vocabulary import OrganizationKind
-from graph import hsds_store
 from graph.db import Database
 from graph.hsds import read_hsds
-from graph.hsds_schema import check_source
+from graph.hsds import store as hsds_store
+from graph.hsds.schema import check_source
 from server.settings import Settings
 
 __all__ = ["add_commands"]

@@ -1,8 +1,8 @@
-"""HSDS 3.0 <-> Maillage directory records (graph/hsds.py).
+"""HSDS 3.0 <-> Maillage directory records (graph/hsds/__init__.py).
 
 Expected values are read by hand from the Open Referral examples in
-``graph/hsds_data/examples``; every record mapped back to HSDS is validated
-against the Open Referral schemas in ``graph/hsds_data/schema``.
+``graph/hsds/data/examples``; every record mapped back to HSDS is validated
+against the Open Referral schemas in ``graph/hsds/data/schema``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from graph.hsds import (
     to_hsds_organization,
     to_hsds_service,
 )
-from graph.hsds_schema import EXAMPLES_DIR, schema_errors
+from graph.hsds.schema import EXAMPLES_DIR, schema_errors
 
 ORGANIZATION_ID = "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610"
 SERVICE_ID = "ac148810-d857-441c-9679-408f346de14b"
@@ -70,7 +70,7 @@ WITH_SERVICE = [name for name, (_, services, _) in EXAMPLES.items() if services]
 
 @pytest.fixture(scope="session")
 def examples() -> Path:
-    """The specification's examples, shipped beside the schemas in ``graph/hsds_data``."""
+    """The specification's examples, shipped beside the schemas in ``graph/hsds/data``."""
     return EXAMPLES_DIR
 
 

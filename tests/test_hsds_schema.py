@@ -1,4 +1,4 @@
-"""HSDS 3.0 schema checks of imports and exports (graph/hsds_schema.py), shipped schemas."""
+"""HSDS 3.0 schema checks of imports and exports (graph/hsds/schema.py), shipped schemas."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from graph.hsds import HsdsError
-from graph.hsds_schema import EXAMPLES_DIR, SCHEMA_DIR, check_documents, check_source
+from graph.hsds.schema import EXAMPLES_DIR, SCHEMA_DIR, check_documents, check_source
 
 SERVICE = {
     "id": "ac148810-d857-441c-9679-408f346de14b",
@@ -24,7 +24,7 @@ def write(path: Path, document: object) -> Path:
 
 def test_the_schemas_and_their_licence_ship_inside_the_package() -> None:
     data = SCHEMA_DIR.parent
-    assert data.parent.name == "graph"
+    assert (data.parent.parent.name, data.parent.name) == ("graph", "hsds")
     assert (data / "LICENSE").read_text(encoding="utf-8").startswith("The Human Services Data")
     assert {"organization.json", "service.json", "taxonomy_term.json"} <= {
         path.name for path in SCHEMA_DIR.glob("*.json")

@@ -1,4 +1,4 @@
-"""HSDS in the database (graph/hsds_store.py): import, re-import, export and round trip.
+"""HSDS in the database (graph/hsds/store.py): import, re-import, export and round trip.
 
 Every shipped Open Referral example is imported with its ids replaced by
 fresh UUIDs, so the tests share the database with others without meeting
@@ -29,9 +29,9 @@ from graph.hsds import (
     TaxonomyTerm,
     read_hsds,
 )
-from graph.hsds_records import maillage_id
-from graph.hsds_schema import schema_errors
-from graph.hsds_store import Tally, export_directory, import_directory
+from graph.hsds.records import maillage_id
+from graph.hsds.schema import schema_errors
+from graph.hsds.store import Tally, export_directory, import_directory
 from tests.conftest import World, unique
 from tests.test_hsds_mapping import (
     EXAMPLES,

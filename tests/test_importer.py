@@ -1,4 +1,4 @@
-"""graph/importer.py against a real Neo4j: a hand-made dataset, the demo preset, bad rows.
+"""graph/importer/__init__.py against a real Neo4j: a hand-made dataset, the demo preset, bad rows.
 
 The hand-made dataset (one network, two territories, three organizations,
 two services, five referrals with fifteen events) is counted by hand; the

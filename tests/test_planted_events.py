@@ -1,7 +1,7 @@
 """The simulator's planted events, found by the analytics in the right period and place.
 
 The demo preset (seed 7: 60 organizations, two networks, 2024–2025, about
-5,000 referrals) is simulated, imported with graph/importer.py into the test
+5,000 referrals) is simulated, imported with graph/importer/__init__.py into the test
 database, and each event of its ``manifest.json`` is looked for with the
 Cypher aggregates and the analytics package, the way a coordinator would:
 

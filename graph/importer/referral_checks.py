@@ -22,8 +22,8 @@ from domain.lifecycle import (
 )
 from domain.vocabulary import DeclineReason
 from graph.db import Database
-from graph.importer_checks import DirectoryChecker, Progress, Skipped
-from graph.importer_rows import (
+from graph.importer.checks import DirectoryChecker, Progress, Skipped
+from graph.importer.rows import (
     FILE_ORDER,
     BadRow,
     Source,
@@ -33,7 +33,7 @@ from graph.importer_rows import (
     epoch,
     read_rows,
 )
-from graph.importer_state import (
+from graph.importer.state import (
     BAD,
     HAS_EVENTS,
     IN_DATABASE,
@@ -44,7 +44,7 @@ from graph.importer_state import (
     conflicting_pairs,
     repeated,
 )
-from graph.importer_writes import load_database_memberships
+from graph.importer.writes import load_database_memberships
 
 __all__ = ["Checker"]
 

@@ -1,7 +1,7 @@
 """The Open Referral HSDS 3.0 JSON Schemas that ship with Maillage, and checks against them.
 
 The schemas (and the specification's examples, used by the tests) are package
-data in ``graph/hsds_data/`` (CC BY-SA 4.0, Open Referral; see the LICENSE and
+data in ``graph/hsds/data/`` (CC BY-SA 4.0, Open Referral; see the LICENSE and
 README there), so an import or an export is checked the same way on any
 machine, with nothing read from outside the installed package.
 
@@ -38,7 +38,7 @@ __all__ = [
     "schema_registry",
 ]
 
-_DATA = Path(str(resources.files("graph") / "hsds_data"))
+_DATA = Path(str(resources.files("graph.hsds") / "data"))
 SCHEMA_DIR = _DATA / "schema"
 EXAMPLES_DIR = _DATA / "examples"
 

@@ -1,7 +1,7 @@
 """HSDS records as Maillage rows, and back: ids, validation and the availability rule.
 
 Pure functions between :mod:`graph.hsds`'s directory records and what
-:mod:`graph.hsds_store` reads and writes. :func:`maillage_id` gives a record's
+:mod:`graph.hsds.store` reads and writes. :func:`maillage_id` gives a record's
 Maillage id; :func:`organization_record`, :func:`service_record` and
 :func:`extra_term_records` check a source record as Maillage's own API would
 and keep the properties HSDS owns; :func:`availability_to_record` says whether

@@ -22,7 +22,7 @@ from typing import Any
 
 from domain.lifecycle import closes_loop
 from graph.db import Database
-from graph.importer_state import IN_DATABASE, NO_STATUS, STATUSES, Registry, family_alt_id
+from graph.importer.state import IN_DATABASE, NO_STATUS, STATUSES, Registry, family_alt_id
 
 __all__ = [
     "EVENTS",

@@ -5,7 +5,7 @@ A dataset is a directory with one file per kind of record, either JSON Lines
 ``;``-separated, the nested consent of a referral is spread over
 ``consent_given``, ``consent_at``, ``consent_method`` and ``consent_scope``,
 an empty cell is null). :func:`read_rows` streams one file; :func:`clean_row`
-(graph/importer_fields.py) checks one row.
+(graph/importer/fields.py) checks one row.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from domain.errors import BadUserInput
-from graph.importer_fields import FIELDS, BadRow, Field, clean_row, epoch
+from graph.importer.fields import FIELDS, BadRow, Field, clean_row, epoch
 
 __all__ = [
     "FILE_ORDER",

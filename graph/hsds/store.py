@@ -33,7 +33,7 @@ from domain.errors import Conflict, NotFound
 from domain.vocabulary import OrganizationKind
 from graph.db import Database, Tx
 from graph.hsds import HsdsDirectory, to_hsds_organization, to_hsds_service
-from graph.hsds_records import (
+from graph.hsds.records import (
     Record,
     ServiceRecord,
     availability_to_record,
@@ -44,7 +44,7 @@ from graph.hsds_records import (
     organization_record,
     service_record,
 )
-from graph.hsds_schema import check_documents
+from graph.hsds.schema import check_documents
 from graph.validation import check_enum, check_id
 
 __all__ = [

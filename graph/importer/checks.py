@@ -1,11 +1,11 @@
 """The checking pass of an import, part one: driving it, references, the directory.
 
-Rows are checked in :data:`~graph.importer_rows.FILE_ORDER`, so a row's
+Rows are checked in :data:`~graph.importer.rows.FILE_ORDER`, so a row's
 references are to rows already seen (or to the database, looked up once per
 id). A bad row is remembered by line; whatever depends on it (the services of
 a bad organization, the referrals to them…) is marked too, without an error
 of its own, so the writing pass can skip it all. Referrals and their events
-are checked in graph/importer_referral_checks.py.
+are checked in graph/importer/referral_checks.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from graph.db import Database
-from graph.importer_rows import (
+from graph.importer.rows import (
     FILE_ORDER,
     BadRow,
     Source,
@@ -24,7 +24,7 @@ from graph.importer_rows import (
     epoch,
     read_rows,
 )
-from graph.importer_state import BAD, Registry
+from graph.importer.state import BAD, Registry
 
 __all__ = ["DirectoryChecker", "Problem", "Progress", "Skipped"]
 

@@ -7,15 +7,15 @@
 Two streaming passes over the files, so memory holds ids and a little state
 per referral, never the rows:
 
-1. **check** every row: fields, codes, times (graph/importer_fields.py),
-   references to the dataset or the database (graph/importer_checks.py),
+1. **check** every row: fields, codes, times (graph/importer/fields.py),
+   references to the dataset or the database (graph/importer/checks.py),
    each referral's events replayed through the lifecycle of
-   domain/lifecycle.py (graph/importer_referral_checks.py);
-2. **write** the rows that passed (graph/importer_writes.py) in managed
+   domain/lifecycle.py (graph/importer/referral_checks.py);
+2. **write** the rows that passed (graph/importer/writes.py) in managed
    write transactions of ``batch_size`` rows, MERGE on ids.
 
-Files are read by graph/importer_rows.py (JSON Lines, or CSV with the same
-columns); what the checks remember is in graph/importer_state.py.
+Files are read by graph/importer/rows.py (JSON Lines, or CSV with the same
+columns); what the checks remember is in graph/importer/state.py.
 
 With ``on_error="abort"`` (the default) one bad row means nothing is written
 and the report lists every problem; with ``"skip"`` the bad rows, and what
@@ -35,8 +35,8 @@ from typing import Any, Literal
 
 from domain.errors import MaillageError
 from graph.db import Database, Tx
-from graph.importer_referral_checks import Checker
-from graph.importer_rows import (
+from graph.importer.referral_checks import Checker
+from graph.importer.rows import (
     FILE_ORDER,
     BadRow,
     DatasetError,
@@ -46,8 +46,8 @@ from graph.importer_rows import (
     find_sources,
     read_rows,
 )
-from graph.importer_state import BAD, Registry
-from graph.importer_writes import (
+from graph.importer.state import BAD, Registry
+from graph.importer.writes import (
     EVENTS,
     EXISTING_EVENTS,
     STATEMENTS,
