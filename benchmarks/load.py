@@ -90,7 +90,7 @@ async def waiting(db: Database, sender: str, receiver: str, count: int) -> list[
             referrals.ReferralInput(
                 to_organization_id=receiver,
                 need_codes=["FOOD_SECURITY"],
-                family_reference=f"L-{uuid.uuid4().hex[:8]}",
+                family_reference=f"F-LOAD-{uuid.uuid4().int % 10**8:08d}",
                 idempotency_key=uuid.uuid4().hex,
                 consent_given=True,
                 consent_method="VERBAL",

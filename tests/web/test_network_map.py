@@ -73,6 +73,7 @@ async def test_the_map_shows_the_period_figures_and_keeps_organizations_in_place
         BREAKDOWNS,
         {"id": DEMO_NETWORK_ID, "from": shown["start"], "to": shown["end"]},
     )
+    await page.locator(f"[data-testid=breakdowns][data-start='{shown['start']}']").wait_for()
     listed = await page.locator("[data-testid=black-holes] li").all_inner_texts()
     expected = [h["name"] for h in holes["network"]["breakdowns"]["blackHoles"]]
     assert len(listed) == len(expected) and all(
@@ -89,6 +90,11 @@ async def test_the_map_shows_the_period_figures_and_keeps_organizations_in_place
     await page.keyboard.press("ArrowLeft")
     await expect(page.locator("[data-testid=period-label]")).not_to_have_text(label)
     after = await page.evaluate("window.maillageMap.positions()")
+    # The breakdowns follow the slider: the lists are those of the period now shown.
+    await page.locator(
+        f"[data-testid=breakdowns][data-start='{periods[index - 1]['start']}']"
+    ).wait_for()
+    await shot(page, "network-map-previous-period")
     common = set(before) & set(after)
     assert len(common) >= 0.8 * len(before)
     assert all(before[node] == after[node] for node in common)

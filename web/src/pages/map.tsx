@@ -56,7 +56,7 @@ export function MapPage({ networkIds }: { networkIds: string[] }) {
   const [period, setPeriod] = useState("QUARTER");
   const [data, setData] = useState<MapData | null>(null);
   const [index, setIndex] = useState(0);
-  const [breakdowns, setBreakdowns] = useState<Breakdowns | null>(null);
+  const [breakdowns, setBreakdowns] = useState<(Breakdowns & { start: string; end: string }) | null>(null);
   const [nodeColouring, setNodeColouring] = useState<NodeColouring>("kind");
   const [edgeColouring, setEdgeColouring] = useState<EdgeColouring>("acknowledgement");
   const [partnerships, setPartnerships] = useState(false);
@@ -114,7 +114,8 @@ export function MapPage({ networkIds }: { networkIds: string[] }) {
   const current = data?.periods[index] ?? null;
   useEffect(() => {
     if (!current || !data) return;
-    loadBreakdowns(chosen, current.start, current.end).then(setBreakdowns, (err) => setError(explain(err)));
+    const { start, end } = current;
+    loadBreakdowns(chosen, start, end).then((b) => setBreakdowns({ ...b, start, end }), (err) => setError(explain(err)));
   }, [current?.start, data]);
 
   const names = useMemo(() => {
@@ -358,7 +359,7 @@ function Trends({ data, index }: { data: MapData; index: number }) {
 }
 
 function BreakdownLists({ breakdowns, nameOf, territoryOf, onPick }: {
-  breakdowns: Breakdowns;
+  breakdowns: Breakdowns & { start: string; end: string };
   nameOf: (id: string) => string;
   territoryOf: (id: string | null) => string;
   onPick: (id: string) => void;
@@ -366,8 +367,8 @@ function BreakdownLists({ breakdowns, nameOf, territoryOf, onPick }: {
   const pick = (id: string, text: string) => <button type="button" class="link-button" onClick={() => onPick(id)}>{text}</button>;
   const empty = <p class="muted">{t("none")}</p>;
   return (
-    <section class="breakdowns" aria-labelledby="breakdowns-title">
-      <h2 id="breakdowns-title">{t("breakdowns")}</h2>
+    <section class="breakdowns" aria-labelledby="breakdowns-title" data-testid="breakdowns" data-start={breakdowns.start}>
+      <h2 id="breakdowns-title">{t("breakdowns")} <span class="muted">— {date(breakdowns.start)} – {date(breakdowns.end)}</span></h2>
       <div class="breakdown-grid">
         <div class="card" data-testid="black-holes">
           <h3>{t("blackHoles")}</h3>
