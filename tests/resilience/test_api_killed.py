@@ -87,7 +87,7 @@ async def test_api_killed_mid_burst_then_retries_settle_every_call(
                     "toOrganizationId": receiver["id"],
                     "fromOrganizationId": sender["id"],
                     "needCodes": ["FOOD_SECURITY"],
-                    "familyReference": f"K-{key[-6:]}",
+                    "familyReference": f"K-{int(key[-6:], 16):08d}",  # digits: a file number
                     "consent": {"given": True, "method": "VERBAL", "scope": "référence"},
                     "idempotencyKey": key,
                 }

@@ -147,7 +147,7 @@ async def test_neo4j_killed_mid_stream_fails_fast_then_loses_and_duplicates_noth
             "toOrganizationId": world["receiver"]["id"],
             "fromOrganizationId": world["sender"]["id"],
             "needCodes": ["FOOD_SECURITY"],
-            "familyReference": f"P-{key[-8:]}",
+            "familyReference": f"P-{int(key[-8:], 16):010d}",  # digits: a file number
             "consent": {"given": True, "method": "VERBAL", "scope": "référence"},
             "idempotencyKey": key,
         }
