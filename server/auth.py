@@ -31,6 +31,7 @@ from domain.errors import DatabaseUnavailable
 from graph import identity, sessions
 from graph.db import Database
 from graph.identity import Principal
+from server.json_errors import coded_error, unavailable
 from server.settings import Settings
 from server.web import CSRF_HEADER, SESSION_COOKIE, same_origin
 
@@ -117,12 +118,7 @@ class BearerAuthMiddleware:
         except DatabaseUnavailable as exc:
             # No GraphQL body fits before the token is known: a coded 503, fast.
             log.warning("token lookup failed: database unavailable")
-            unavailable = JSONResponse(
-                {"errors": [{"message": exc.message, "extensions": exc.extensions}]},
-                status_code=503,
-                headers={"Retry-After": "2"},
-            )
-            await unavailable(scope, receive, send)
+            await unavailable(exc)(scope, receive, send)
             return
         if principal is None:
             if header is None and cookie:
@@ -131,16 +127,10 @@ class BearerAuthMiddleware:
                 message = "Send an API token as 'Authorization: Bearer <token>'."
             else:
                 message = "This API token is unknown or revoked."
-            response = JSONResponse(
-                {
-                    "errors": [
-                        {
-                            "message": message,
-                            "extensions": {"code": "UNAUTHENTICATED"},
-                        }
-                    ]
-                },
-                status_code=401,
+            response = coded_error(
+                401,
+                "UNAUTHENTICATED",
+                message,
                 headers={"WWW-Authenticate": 'Bearer realm="maillage"'},
             )
             await response(scope, receive, send)
@@ -158,17 +148,11 @@ class BearerAuthMiddleware:
         ) == sessions.csrf_token_for(cookie):
             return None
         log.warning("cookie request refused: CSRF token or origin")
-        return JSONResponse(
-            {
-                "errors": [
-                    {
-                        "message": "This request did not come from the Maillage app "
-                        "(missing or wrong X-CSRF-Token); reload the page and try again.",
-                        "extensions": {"code": "CSRF_REJECTED"},
-                    }
-                ]
-            },
-            status_code=403,
+        return coded_error(
+            403,
+            "CSRF_REJECTED",
+            "This request did not come from the Maillage app "
+            "(missing or wrong X-CSRF-Token); reload the page and try again.",
         )
 
     async def _session_principal(self, db: Database, cookie: str) -> Principal | None:

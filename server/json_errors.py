@@ -10,11 +10,36 @@ status and the message, so a client parses one format whatever went wrong.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.datastructures import MutableHeaders
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["JsonErrorMiddleware"]
+from domain.errors import DatabaseUnavailable
+
+__all__ = ["JsonErrorMiddleware", "coded_error", "unavailable"]
+
+
+def coded_error(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """An HTTP answer in the GraphQL error shape, for refusals made before GraphQL runs."""
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        headers=dict(headers) if headers else None,
+    )
+
+
+def unavailable(exc: DatabaseUnavailable) -> JSONResponse:
+    """The coded 503 of an edge route when Neo4j cannot answer: retry shortly."""
+    return JSONResponse(
+        {"errors": [{"message": exc.message, "extensions": exc.extensions}]},
+        status_code=503,
+        headers={"Retry-After": "2"},
+    )
+
 
 _CODES = {
     400: "BAD_REQUEST",

@@ -12,20 +12,11 @@ import hashlib
 import math
 import time
 
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.json_errors import coded_error
+
 __all__ = ["BodySizeLimitMiddleware", "RateLimitMiddleware"]
-
-
-def _error(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]},
-        status_code=status,
-        headers=headers,
-    )
 
 
 class BodySizeLimitMiddleware:
@@ -39,7 +30,7 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = _error(
+        too_large = coded_error(
             413,
             "PAYLOAD_TOO_LARGE",
             f"The request body is over {self.max_bytes} bytes; send a smaller query.",
@@ -111,7 +102,7 @@ class RateLimitMiddleware:
         key = hashlib.sha256(header).hexdigest()[:32]
         wait = self._take(key)
         if wait > 0:
-            response = _error(
+            response = coded_error(
                 429,
                 "RATE_LIMITED",
                 "Too many requests with this token; slow down and retry after the delay.",

@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 from domain.errors import DatabaseUnavailable
 from graph import sessions
 from graph.db import Database
+from server.json_errors import coded_error, unavailable
 from server.settings import Settings
 
 __all__ = ["CSRF_HEADER", "SESSION_COOKIE", "built_page", "same_origin", "web_routes"]
@@ -60,14 +61,6 @@ def same_origin(request: Request, settings: Settings) -> bool:
     return origin.rstrip("/") in {own, *settings.allowed_origins}
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]},
-        status_code=status,
-        headers={"Cache-Control": "no-store"},
-    )
-
-
 def _session_routes(settings: Settings, clock: Callable[[], datetime]) -> list[Route]:
     lifetime = timedelta(hours=settings.session_hours)
     idle = timedelta(minutes=settings.session_idle_minutes)
@@ -87,7 +80,7 @@ def _session_routes(settings: Settings, clock: Callable[[], datetime]) -> list[R
     async def session(request: Request) -> Response:
         db: Database = request.app.state.db
         if not same_origin(request, settings):
-            return _error(403, "FORBIDDEN", "Sign in from the Maillage app's own address.")
+            return coded_error(403, "FORBIDDEN", "Sign in from the Maillage app's own address.")
         try:
             if request.method == "POST":
                 return await sign_in(request, db)
@@ -95,46 +88,46 @@ def _session_routes(settings: Settings, clock: Callable[[], datetime]) -> list[R
             if request.method == "DELETE":
                 expected = sessions.csrf_token_for(key) if key else None
                 if expected is None or request.headers.get(CSRF_HEADER) != expected:
-                    return _error(403, "CSRF_REJECTED", "Reload the page, then sign out again.")
+                    return coded_error(
+                        403, "CSRF_REJECTED", "Reload the page, then sign out again."
+                    )
                 await sessions.revoke_session(db, key, now=clock())
                 response: Response = Response(status_code=204)
                 response.delete_cookie(SESSION_COOKIE, path="/")
                 return response
             body = await who(request, db, key) if key else None
             if body is None:
-                return _error(401, "UNAUTHENTICATED", "You are not signed in.")
-            return JSONResponse(body, headers={"Cache-Control": "no-store"})
+                return coded_error(401, "UNAUTHENTICATED", "You are not signed in.")
+            return JSONResponse(body)
         except DatabaseUnavailable as exc:
-            return JSONResponse(
-                {"errors": [{"message": exc.message, "extensions": exc.extensions}]},
-                status_code=503,
-                headers={"Retry-After": "2", "Cache-Control": "no-store"},
-            )
+            return unavailable(exc)
 
     async def sign_in(request: Request, db: Database) -> Response:
         # A JSON body only: a cross-site form cannot send one without a preflight.
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-            return _error(415, "BAD_USER_INPUT", 'Send {"token": "mlg_…"} as application/json.')
+            return coded_error(
+                415, "BAD_USER_INPUT", 'Send {"token": "mlg_…"} as application/json.'
+            )
         try:
             payload = await request.json()
         except ValueError:
             payload = None
         token = payload.get("token") if isinstance(payload, dict) else None
         if not isinstance(token, str) or not token.strip():
-            return _error(400, "BAD_USER_INPUT", "Paste your API token (it starts with mlg_).")
+            return coded_error(400, "BAD_USER_INPUT", "Paste your API token (it starts with mlg_).")
         opened = await sessions.open_session(
             db, token.strip(), now=clock(), lifetime=lifetime, idle=idle
         )
         if opened is None:
             log.info("sign-in refused: unknown or revoked token")
-            return _error(
+            return coded_error(
                 401,
                 "UNAUTHENTICATED",
                 "This API token is unknown or revoked; ask your organization's administrator "
                 "for a new one.",
             )
         body = await who(request, db, opened.key)
-        response = JSONResponse(body, headers={"Cache-Control": "no-store"})
+        response = JSONResponse(body)
         response.set_cookie(
             SESSION_COOKIE,
             opened.key,

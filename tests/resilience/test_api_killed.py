@@ -61,7 +61,8 @@ async def _ready(url: str, timeout: float = 60.0) -> None:
                     return
             except httpx.TransportError:
                 pass
-            await asyncio.sleep(0.2)
+            # A child process offers no readiness event to await: a bounded poll of /readyz.
+            await asyncio.sleep(0.2)  # poll, bounded by the deadline above
     raise AssertionError(f"the API did not become ready within {timeout:.0f} s")
 
 

@@ -9,6 +9,7 @@ network and its accounts. Chromium is found at ``MAILLAGE_CHROMIUM`` or
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import shutil
@@ -148,23 +149,18 @@ async def _prepare(settings: Settings, tokens_path: Path) -> dict[str, Any]:
 # so it never delivers another test's notifications.
 @pytest.fixture(scope="package")
 async def live_app(
-    neo4j_uri: tuple[str, str, str], tmp_path_factory: pytest.TempPathFactory
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[LiveApp]:
     if not (project_root() / "web" / "dist" / "index.html").is_file():
         pytest.fail("The web app is not built: run `make web` (the README's `make test` does).")
-    uri, user, password = neo4j_uri
     port = _free_port()
     origin = f"http://127.0.0.1:{port}"
-    # The development set-up of `maillage run`: notifications go to a local SMTP catcher.
+    # The development set-up of `maillage run` over the suite's settings (its Neo4j, no
+    # rate limit, no principal cache): notifications go to a local SMTP catcher.
     catcher = MailCatcher().start()
-    settings = Settings(
+    settings = dataclasses.replace(
+        settings,
         env="development",
-        neo4j_uri=uri,
-        neo4j_user=user,
-        neo4j_password=password,
-        rate_limit_per_minute=1_000_000,
-        rate_limit_burst=1_000_000,
-        auth_cache_seconds=0,
         event_poll_seconds=0.2,
         neo4j_transaction_timeout_seconds=120,
         allowed_origins=(origin,),
