@@ -95,7 +95,7 @@ async def load(db: Database, preset: str, reimport: bool) -> dict[str, Any]:
     if reimport or marker != {"preset": preset, "seed": SEED}:
         # Presets draw ids from the same seeded streams: never mix two in one database.
         await db.execute(
-            "MATCH (n) WHERE NOT n:SchemaMigration AND NOT n:Need AND NOT n:EventCounter "
+            "MATCH (n) WHERE NOT n:SchemaMigration AND NOT n:Need AND NOT n:EventFeed "
             "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
         )
         started = time.perf_counter()

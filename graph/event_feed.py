@@ -1,7 +1,10 @@
-"""Follow referral events by their global ``seq``: works across API processes.
+"""Follow an organization's referral events by feed position: works across API processes.
 
-Each event's ``seq`` comes from one counter whose lock is held to commit, so
-``seq`` order is commit order and ``seq > cursor`` misses nothing.
+Every event holds a position in its sender's feed and one in its receiver's
+(:mod:`graph.referral_events`). Positions of one organization are taken
+under that organization's feed lock, held to commit, so they are gap-free
+and in commit order: ``position > cursor`` misses nothing and repeats
+nothing. An organization that refers to itself has one position per event.
 """
 
 from __future__ import annotations
@@ -11,23 +14,34 @@ from typing import Any
 from graph.db import Database
 from graph.referrals import EVENT_FIELDS
 
-__all__ = ["events_after", "latest_seq"]
+__all__ = ["events_after", "latest_position"]
 
 
-async def latest_seq(db: Database) -> int:
-    row = await db.row("MATCH (c:EventCounter {name: 'referralEvents'}) RETURN c.value AS v")
-    return 0 if row is None else int(row["v"])
+async def latest_position(db: Database, organization_id: str) -> int:
+    """The position of the organization's latest committed event (0 before any)."""
+    row = await db.row(
+        "OPTIONAL MATCH (f:EventFeed {organizationId: $org}) RETURN f.value AS v",
+        org=organization_id,
+    )
+    return 0 if row is None or row["v"] is None else int(row["v"])
 
 
 async def events_after(
     db: Database, cursor: int, organization_id: str, *, limit: int = 100
 ) -> list[dict[str, Any]]:
-    """Events after ``cursor`` on referrals the organization sent or received, in order."""
+    """The organization's events after ``cursor``, in feed order, each with its ``position``."""
     return await db.rows(
-        "MATCH (r:Referral)-[:HAS_EVENT]->(e:ReferralEvent) WHERE e.seq > $cursor "
-        "AND (EXISTS { MATCH (:Organization {id: $org})-[:SENT]->(r) } "
-        "     OR EXISTS { MATCH (r)-[:TO]->(:Organization {id: $org}) }) "
-        f"WITH r, e ORDER BY e.seq LIMIT $limit RETURN r.id AS referralId, {EVENT_FIELDS} AS event",
+        "CALL () { "
+        "  MATCH (e:ReferralEvent) WHERE e.senderOrganizationId = $org "
+        "  AND e.senderPosition > $cursor "
+        "  RETURN e, e.senderPosition AS position ORDER BY position LIMIT $limit "
+        "  UNION "
+        "  MATCH (e:ReferralEvent) WHERE e.receiverOrganizationId = $org "
+        "  AND e.receiverPosition > $cursor "
+        "  RETURN e, e.receiverPosition AS position ORDER BY position LIMIT $limit } "
+        "WITH e, position ORDER BY position LIMIT $limit "
+        "MATCH (r:Referral)-[:HAS_EVENT]->(e) "
+        f"RETURN r.id AS referralId, position, {EVENT_FIELDS} AS event ORDER BY position",
         cursor=cursor,
         org=organization_id,
         limit=limit,

@@ -147,6 +147,44 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (p:ResearchProject) REQUIRE p.userId IS UNIQUE",
         ),
     ),
+    Migration(
+        10,
+        "an event feed per organization instead of one global counter",
+        (
+            "CREATE CONSTRAINT event_feed_organization IF NOT EXISTS "
+            "FOR (f:EventFeed) REQUIRE f.organizationId IS UNIQUE",
+            "CREATE INDEX referral_event_sender_feed IF NOT EXISTS "
+            "FOR (e:ReferralEvent) ON (e.senderOrganizationId, e.senderPosition)",
+            "CREATE INDEX referral_event_receiver_feed IF NOT EXISTS "
+            "FOR (e:ReferralEvent) ON (e.receiverOrganizationId, e.receiverPosition)",
+            # Existing events: their parties, then each organization's feed in time order.
+            "MATCH (s:Organization)-[:SENT]->(r:Referral)-[:TO]->(t:Organization) "
+            "CALL (s, r, t) { MATCH (r)-[:HAS_EVENT]->(e:ReferralEvent) "
+            "  SET e.senderOrganizationId = s.id, e.receiverOrganizationId = t.id } "
+            "IN TRANSACTIONS OF 1000 ROWS",
+            "MATCH (o:Organization) "
+            "CALL (o) { MATCH (e:ReferralEvent) "
+            "  WHERE e.senderOrganizationId = o.id OR e.receiverOrganizationId = o.id "
+            "  WITH e ORDER BY e.at, e.seq, e.id WITH collect(e) AS events "
+            "  UNWIND range(1, size(events)) AS position WITH events[position - 1] AS e, position "
+            "  SET e.senderPosition = CASE WHEN e.senderOrganizationId = o.id "
+            "    THEN position ELSE e.senderPosition END, "
+            "  e.receiverPosition = CASE WHEN e.receiverOrganizationId = o.id "
+            "    THEN position ELSE e.receiverPosition END "
+            "  RETURN count(*) AS last } "
+            "MERGE (f:EventFeed {organizationId: o.id}) SET f.value = last",
+            # ``seq`` becomes the rank in the referral's timeline (the order is kept).
+            "MATCH (r:Referral) WHERE EXISTS { (r)-[:HAS_EVENT]->(:ReferralEvent) } "
+            "CALL (r) { MATCH (r)-[:HAS_EVENT]->(e:ReferralEvent) WITH e ORDER BY e.seq "
+            "  WITH collect(e) AS events UNWIND range(1, size(events)) AS seq "
+            "  WITH events[seq - 1] AS e, seq SET e.seq = seq "
+            "  WITH max(seq) AS last SET r.lastEventSeq = last } "
+            "IN TRANSACTIONS OF 1000 ROWS",
+            "MATCH (c:EventCounter) DELETE c",
+            "DROP CONSTRAINT event_counter_name IF EXISTS",
+            "DROP INDEX referral_event_seq IF EXISTS",
+        ),
+    ),
 )
 
 

@@ -1,9 +1,11 @@
 """Referrals: send, move through the lifecycle, annotate — as an append-only event graph.
 
-Every change appends a ``(:ReferralEvent)`` with a global, gap-free ``seq``
-taken from one counter node inside the writing transaction. The counter's
-lock is held to commit, so ``seq`` order is commit order: a follower that
-reads ``seq > cursor`` never misses an event (subscriptions rely on it).
+Every change appends a ``(:ReferralEvent)`` through
+:func:`graph.referral_events.record_event`: ``seq`` is its rank in the
+referral's timeline, and its positions in the sender's and the receiver's
+event feeds (gap-free, in commit order per organization) are what
+subscriptions follow. There is no global counter: writes between other
+organizations never wait for each other.
 
 Concurrency: a transition first locks the referral (a write), then re-reads
 its status. If the status changed since the caller's request was checked,

@@ -30,7 +30,8 @@ from schema.notifications import NotificationMutation
 from schema.parse_cache import ParsedDocuments
 from schema.presence import PresenceMutation, PresenceQuery
 from schema.query_cost import QueryCostLimiter
-from schema.referrals import ReferralMutation, ReferralQuery, ReferralSubscription
+from schema.referral_feed import ReferralSubscription
+from schema.referrals import ReferralMutation, ReferralQuery
 from schema.suggestions import NoSuggestions
 
 __all__ = ["build_schema"]

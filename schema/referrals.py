@@ -1,4 +1,7 @@
-"""Closed-loop referrals over GraphQL: types, queries, mutations and the live event feed.
+"""Closed-loop referrals over GraphQL: types, queries and mutations.
+
+The live event feed (the ``referralEvents`` subscription) is in
+:mod:`schema.referral_feed`.
 
 Access (schema/policy.py): a referral is visible to staff of its parties
 (sender, receiver, and earlier parties of a redirect chain) and, as metadata
@@ -10,9 +13,6 @@ FORBIDDEN error on that path.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
@@ -21,21 +21,20 @@ import strawberry
 
 from domain import vocabulary as v
 from domain.deadlines import is_overdue
-from domain.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
+from domain.errors import BadUserInput, Forbidden, NotFound
 from domain.lifecycle import Action, is_terminal
-from graph import event_feed, identity
 from graph import referral_reads as g_reads
 from graph import referrals as g_ref
 from graph.validation import check_id, check_instant
 from schema.access import authorize, record_personal_read
-from schema.context import Context, Info
+from schema.context import Info
 from schema.pagination import Connection, Edge, PageInfo, decode_keyset, encode_keyset, page_window
-from schema.policy import Scope, allowed, denial, reach, referral_actor
+from schema.policy import Scope, allowed, reach, referral_actor
 from schema.referral_actions import ReferralAction, allowed_actions
 from schema.selection import connection_nodes, projection, selects
 from schema.types import Maybe, Need, Organization, Place, Service, native, prefetched
 
-__all__ = ["ReferralMutation", "ReferralQuery", "ReferralSubscription"]
+__all__ = ["ReferralEvent", "ReferralMutation", "ReferralQuery"]
 
 ReferralStatus = v.ReferralStatus
 strawberry.enum(ReferralStatus)
@@ -106,7 +105,9 @@ class Family:
 @strawberry.type
 class ReferralEvent:
     id: strawberry.ID
-    seq: int
+    seq: int = strawberry.field(
+        description="The event's rank in its referral's timeline: 1 for the first, then 2, 3…"
+    )
     type: EventType
     status: ReferralStatus
     at: datetime
@@ -361,8 +362,7 @@ def _referral_connection(page: g_reads.ReferralPage, *, has_previous: bool) -> R
         ),
         total_count=0 if page.total is None else page.total,
         counts_by_status=[
-            StatusCount(status=v.ReferralStatus(s), count=n)
-            for s, n in (page.counts or {}).items()
+            StatusCount(status=v.ReferralStatus(s), count=n) for s, n in (page.counts or {}).items()
         ],
     )
 
@@ -680,90 +680,3 @@ class ReferralMutation:
     @strawberry.mutation(description="A note both parties see.")
     async def add_referral_note(self, info: Info, id: strawberry.ID, text: str) -> Referral:
         return await _act(info, id, Action.NOTE, comment=text)
-
-
-@strawberry.type
-class ReferralEventNotice:
-    referral_id: strawberry.ID
-    event: ReferralEvent
-
-
-@strawberry.type
-class ReferralSubscription:
-    @strawberry.subscription(
-        description="Every new event on the organization's referrals, "
-        "including those written by other API processes."
-    )
-    async def referral_events(
-        self,
-        info: Info,
-        organization_id: strawberry.ID,
-        after: Annotated[
-            int | None,
-            strawberry.argument(
-                description="Resume: every visible event with a seq after this one, in order, "
-                "then the new ones. Without it, only events from now on."
-            ),
-        ] = None,
-    ) -> AsyncGenerator[ReferralEventNotice, None]:
-        context: Context = info.context
-        org = check_id(organization_id, "organizationId")
-        if after is not None and after < 0:
-            raise BadUserInput("after is an event seq: 0 or more.", field="after")
-        authorize(info, "referral.subscribe", Scope.of([org]))
-        cap = context.settings.max_subscriptions_per_connection
-        if context.active_subscriptions >= cap:
-            raise BadUserInput(
-                f"At most {cap} subscriptions per connection; close one first.",
-                field="organizationId",
-            )
-        context.active_subscriptions += 1
-        try:
-            async for notice in _follow(context, org, after):
-                yield notice
-        finally:
-            context.active_subscriptions -= 1
-
-
-async def _still_allowed(context: Context, org: str) -> None:
-    """Re-check the caller of a long-lived subscription: a revoked token or a lost role ends it."""
-    token_id = context.caller.token_id
-    principal = await identity.principal_for_token_id(context.db, token_id) if token_id else None
-    if principal is None:
-        raise Unauthenticated("This API token was revoked; the subscription is closed.")
-    if not allowed(principal, "referral.subscribe", Scope.of([org])):
-        raise Forbidden(
-            denial(principal, "referral.subscribe", Scope.of([org]))
-            + " The subscription is closed.",
-            operation="referral.subscribe",
-        )
-    context.principal = principal
-
-
-async def _follow(
-    context: Context, org: str, after: int | None
-) -> AsyncGenerator[ReferralEventNotice, None]:
-    """Poll the event log by seq; every API process sees every committed event.
-
-    The caller is checked again at least every ``auth_cache_seconds`` (and
-    before each batch of events when that is 0), so revoking its token or
-    its role closes the subscription within the same delay as any request.
-    """
-    cursor = await event_feed.latest_seq(context.db) if after is None else after
-    every = context.settings.auth_cache_seconds
-    checked = time.monotonic()
-    while True:
-        rows = await event_feed.events_after(context.db, cursor, org)
-        if rows or time.monotonic() - checked >= every:
-            await _still_allowed(context, org)
-            checked = time.monotonic()
-        if not rows:
-            await asyncio.sleep(context.settings.event_poll_seconds)
-            continue
-        referrals = await g_ref.referrals_by_id(context.db, sorted({r["referralId"] for r in rows}))
-        for row in rows:
-            cursor = max(cursor, int(row["event"]["seq"]))
-            yield ReferralEventNotice(
-                referral_id=row["referralId"],
-                event=ReferralEvent.from_row(row["event"], referrals[row["referralId"]]),
-            )

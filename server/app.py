@@ -43,6 +43,7 @@ from server.middleware import RequestIdMiddleware
 from server.respond import respond_routes
 from server.security_headers import SecurityHeadersMiddleware
 from server.settings import Settings
+from server.time_limit import RequestTimeLimitMiddleware
 from server.web import SESSION_COOKIE, built_page, web_routes
 
 __all__ = ["MaillageGraphQL", "create_app"]
@@ -214,7 +215,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    # Outermost last: request id, then body size, rate limit, authentication, JSON errors.
+    # Outermost last: request id, then body size, time limit, rate limit, authentication,
+    # JSON errors.
     app.add_middleware(JsonErrorMiddleware)
     app.add_middleware(BearerAuthMiddleware, settings=settings, monotonic=monotonic, clock=clock)
     app.add_middleware(
@@ -222,6 +224,7 @@ def create_app(
         per_minute=settings.rate_limit_per_minute,
         burst=settings.rate_limit_burst,
     )
+    app.add_middleware(RequestTimeLimitMiddleware, seconds=settings.request_time_limit_seconds)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)

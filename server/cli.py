@@ -176,9 +176,7 @@ def cmd_notify(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.once:
         report = _with_db(settings, lambda db: mailer.deliver_once(db, settings, clock=now))
-        print(
-            f"delivered {report.delivered}, to retry {report.retried}, dropped {report.dropped}"
-        )
+        print(f"delivered {report.delivered}, to retry {report.retried}, dropped {report.dropped}")
         return 0
     _with_db(settings, lambda db: mailer.deliver_forever(db, settings, clock=now))
     return 0

@@ -94,6 +94,11 @@ class Settings:
     neo4j_transaction_timeout_seconds: Annotated[
         float, Env("MAILLAGE_NEO4J_TRANSACTION_TIMEOUT_SECONDS"), Ge(0.1)
     ] = 10.0
+    # The whole HTTP request (every query, the Python work between, waiting for analytics):
+    # past it the caller gets a coded 503. 0: no limit.
+    request_time_limit_seconds: Annotated[
+        float, Env("MAILLAGE_REQUEST_TIME_LIMIT_SECONDS"), Ge(0)
+    ] = 30.0
     neo4j_home: Annotated[Path, Env("MAILLAGE_NEO4J_HOME"), BeforeValidator(_path)] = field(
         default_factory=lambda: project_root() / ".neo4j" / "home"
     )
@@ -152,26 +157,24 @@ class Settings:
     # Bounds every wait on the SMTP server (connecting, each command): nothing hangs.
     smtp_timeout_seconds: Annotated[float, Env("MAILLAGE_SMTP_TIMEOUT_SECONDS"), Ge(0.1)] = 10.0
     # Where the links in e-mails point; required in production when SMTP is configured.
-    public_base_url: Annotated[
-        str, Env("MAILLAGE_PUBLIC_BASE_URL"), BeforeValidator(_base_url)
-    ] = ""
+    public_base_url: Annotated[str, Env("MAILLAGE_PUBLIC_BASE_URL"), BeforeValidator(_base_url)] = (
+        ""
+    )
     # The readers' time zone: dates and times in e-mails are written in it.
     time_zone: Annotated[str, Env("MAILLAGE_TIME_ZONE")] = "America/Toronto"
     # `maillage run` in development: the local SMTP catcher's port (0: any free one).
     dev_smtp_port: Annotated[int, Env("MAILLAGE_DEV_SMTP_PORT"), Ge(0), Le(65535)] = 0
     notify_poll_seconds: Annotated[float, Env("MAILLAGE_NOTIFY_POLL_SECONDS"), Ge(0.05)] = 15.0
-    notify_retry_min_seconds: Annotated[
-        float, Env("MAILLAGE_NOTIFY_RETRY_MIN_SECONDS"), Ge(0)
-    ] = 30.0
-    notify_retry_max_seconds: Annotated[
-        float, Env("MAILLAGE_NOTIFY_RETRY_MAX_SECONDS"), Ge(1)
-    ] = 3600.0
+    notify_retry_min_seconds: Annotated[float, Env("MAILLAGE_NOTIFY_RETRY_MIN_SECONDS"), Ge(0)] = (
+        30.0
+    )
+    notify_retry_max_seconds: Annotated[float, Env("MAILLAGE_NOTIFY_RETRY_MAX_SECONDS"), Ge(1)] = (
+        3600.0
+    )
     # Reminders to the receiver before acknowledgeBy, escalation to the coordinators.
     reminder_halfway: Annotated[bool, Env("MAILLAGE_REMINDER_HALFWAY")] = True
     reminder_hours_before: Annotated[float, Env("MAILLAGE_REMINDER_HOURS_BEFORE"), Ge(0)] = 24.0
-    escalation_hours_before: Annotated[
-        float, Env("MAILLAGE_ESCALATION_HOURS_BEFORE"), Ge(0)
-    ] = 6.0
+    escalation_hours_before: Annotated[float, Env("MAILLAGE_ESCALATION_HOURS_BEFORE"), Ge(0)] = 6.0
 
     def __post_init__(self) -> None:
         """Checks across fields, and those whose message says more than a bound."""

@@ -242,7 +242,13 @@ async def test_january_ties_count_every_stage_each_referral_reached(
     # r4: acknowledged 120 h after sending, past the 72 h deadline, then redirected:
     # acknowledged late, so no longer overdue (overdue means still SENT).
     assert ties["A", "C"] == ReferralTie(
-        a, c, sent=1, acknowledged=1, redirected=1, overdue=0, acknowledged_late=1,
+        a,
+        c,
+        sent=1,
+        acknowledged=1,
+        redirected=1,
+        overdue=0,
+        acknowledged_late=1,
         median_hours_to_ack=120.0,
     )
     # r4': the redirect's new referral, never acknowledged.

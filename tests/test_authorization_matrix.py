@@ -542,9 +542,7 @@ CALLS: dict[str, Call] = {
     "auditLog": Call(
         "query($org: ID!) { auditLog(organizationId: $org, first: 5) { " + PAGE + " } }", _org_id
     ),
-    "region": Call(
-        "query($id: ID!) { region(networkIds: [$id]) { networkIds } }", _network
-    ),
+    "region": Call("query($id: ID!) { region(networkIds: [$id]) { networkIds } }", _network),
     "createUser": Call(
         'mutation($email: String!) { createUser(email: $email, name: "Nouvelle") { id } }',
         _new_user,

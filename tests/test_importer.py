@@ -355,7 +355,7 @@ async def test_a_hand_made_dataset_adds_the_nodes_and_relationships_counted_by_h
     # AVAILABLE_IN 2, HAS_AVAILABILITY 3, PARTNERS_WITH 1, PRESENT_AT 2, SENT 5, TO 5,
     # FOR_NEED 5, FOR_SERVICE 4, ORIGINATED_AT 1, REDIRECTED_FROM 1, CONCERNS 5,
     # KNOWS_FAMILY 3, HAS_EVENT 15 = 63
-    assert (after[0] - before[0], after[1] - before[1]) == (35, 63)
+    assert (after[0] - before[0], after[1] - before[1]) == (38, 63)
     assert {f: (c.read, c.written, c.skipped) for f, c in report.files.items()} == {
         "networks.jsonl": (1, 1, 0),
         "territories.jsonl": (2, 2, 0),
@@ -415,11 +415,21 @@ async def test_events_are_numbered_by_referral_sending_time_then_event_time(
     await import_dataset(db, tiny.write(tmp_path), batch_size=100)
     rows = await db.rows(
         "UNWIND $ids AS id MATCH (r:Referral {id: id})-[:HAS_EVENT]->(e) "
-        "RETURN r.sentAt AS sent, e.at AS at, e.seq AS seq ORDER BY seq",
+        "RETURN r.id AS id, r.sentAt AS sent, e.at AS at, e.seq AS seq, "
+        "e.senderOrganizationId AS sender, e.senderPosition AS position ORDER BY sent, seq",
         ids=tiny.referrals,
     )
     assert [(row["sent"], row["at"]) for row in rows] == sorted((r["sent"], r["at"]) for r in rows)
-    assert [row["seq"] for row in rows] == list(range(rows[0]["seq"], rows[0]["seq"] + 15))
+    timelines: dict[str, list[int]] = {}
+    for row in rows:
+        timelines.setdefault(row["id"], []).append(row["seq"])
+    assert all(seqs == list(range(1, len(seqs) + 1)) for seqs in timelines.values())
+    # Each sender's feed positions follow the same order, with no gap.
+    by_sender: dict[str, list[int]] = {}
+    for row in rows:
+        by_sender.setdefault(row["sender"], []).append(row["position"])
+    for positions in by_sender.values():
+        assert positions == list(range(positions[0], positions[0] + len(positions)))
 
 
 async def test_importing_the_same_files_again_changes_nothing(db: Database, tmp_path: Path) -> None:
@@ -442,7 +452,7 @@ async def test_a_dataset_in_csv_imports_like_its_jsonl_twin(db: Database, tmp_pa
     after = await graph_size(db)
     assert report.ok, report.errors
     assert report.files["referrals.csv"].written == 5
-    assert (after[0] - before[0], after[1] - before[1]) == (35, 63)
+    assert (after[0] - before[0], after[1] - before[1]) == (38, 63)
     r1 = await referral(db, tiny.referrals[0])
     assert r1["consentGiven"] is True and r1["status"] == "COMPLETED"
 

@@ -36,9 +36,7 @@ async def test_a_service_page_asked_for_names_decodes_no_date(world: World, db: 
     assert [set(row) for row in rows] == [{"id", "name"}]
 
 
-async def test_nested_records_carry_only_their_selected_fields(
-    world: World, db: Database
-) -> None:
+async def test_nested_records_carry_only_their_selected_fields(world: World, db: Database) -> None:
     network = await world.network()
     territory = await world.territory()
     org = await world.organization(network)

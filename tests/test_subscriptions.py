@@ -23,7 +23,9 @@ from tests.conftest import World, unique
 
 SUBSCRIBE = """
 subscription($org: ID!, $after: Int) {
-  referralEvents(organizationId: $org, after: $after) { referralId event { type status seq } }
+  referralEvents(organizationId: $org, after: $after) {
+    referralId position event { type status seq }
+  }
 }
 """
 
@@ -139,7 +141,10 @@ async def test_both_parties_see_events_written_by_another_api_process(
 
     # Both subscriptions start after the latest event: nothing written from here is missed,
     # however long the servers take to open them.
-    now = await event_feed.latest_seq(world.db)
+    now = {
+        org["id"]: await event_feed.latest_position(world.db, org["id"])
+        for org in (sender, receiver)
+    }
     inbox = await _subscribe(a, receiver_staff.token, receiver["id"])
     outbox = await _subscribe(b, sender_staff.token, sender["id"])
     try:
@@ -150,7 +155,10 @@ async def test_both_parties_see_events_written_by_another_api_process(
                     {
                         "id": "1",
                         "type": "subscribe",
-                        "payload": {"query": SUBSCRIBE, "variables": {"org": org, "after": now}},
+                        "payload": {
+                            "query": SUBSCRIBE,
+                            "variables": {"org": org, "after": now[org]},
+                        },
                     }
                 )
             )
@@ -186,7 +194,12 @@ async def test_both_parties_see_events_written_by_another_api_process(
         first = await _next_event(outbox)
         second = await _next_event(outbox)
         assert [first["event"]["type"], second["event"]["type"]] == ["SENT", "ACKNOWLEDGED"]
-        assert first["event"]["seq"] < second["event"]["seq"]
+        assert (first["event"]["seq"], second["event"]["seq"]) == (1, 2)  # the referral's timeline
+        # the sender's feed: its next two positions, in commit order
+        assert [first["position"], second["position"]] == [
+            now[sender["id"]] + 1,
+            now[sender["id"]] + 2,
+        ]
         also = await _next_event(inbox)
         assert also["event"]["type"] == "ACKNOWLEDGED"
     finally:

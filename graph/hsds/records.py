@@ -19,12 +19,9 @@ from typing import Any
 
 from domain.errors import BadUserInput
 from domain.vocabulary import Availability
-from graph.hsds import (
-    DirectoryOrganization,
-    DirectoryService,
-    HsdsDirectory,
-    TaxonomyTerm,
-    _need_code_of,  # hsds.py's rule for "this term is a need", reused rather than copied
+from graph.hsds.model import DirectoryOrganization, DirectoryService, HsdsDirectory, TaxonomyTerm
+from graph.hsds.reading import (
+    _need_code_of,  # the readers' rule for "this term is a need", reused rather than copied
 )
 from graph.validation import (
     check_email,

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from domain.errors import MaillageError
+from graph import migrations
 from graph.db import Database, Tx
 from graph.importer.referral_checks import Checker
 from graph.importer.rows import (
@@ -188,11 +189,8 @@ async def import_dataset(
 
 
 async def _require_schema(db: Database) -> None:
-    row = await db.row(
-        "OPTIONAL MATCH (c:EventCounter {name: 'referralEvents'}) "
-        "RETURN c IS NOT NULL AS counter, COUNT { MATCH (:Need) } AS needs"
-    )
-    if row is None or not row["counter"] or not row["needs"]:
+    row = await db.row("RETURN COUNT { MATCH (:Need) } AS needs")
+    if row is None or not row["needs"] or await migrations.pending(db):
         raise SchemaMissing(
             "The database has no Maillage schema yet: run `maillage migrate` before importing."
         )

@@ -6,9 +6,10 @@ batches is finished by writing again. Referrals are written as
 graph/referrals.py writes them (networks, watchers, retention, family; the
 status their events will give them), then their events are appended as
 :func:`graph.referral_events.record_event` does: each new
-event takes the next ``seq`` of the one event counter and sets the referral's
-``status``, ``updatedAt``, ``lastEventSeq`` and, when it closes it,
-``closedAt``. Events already in the database keep their ``seq``.
+event takes the referral's next ``seq`` and the next positions of its
+sender's and receiver's event feeds, and sets the referral's ``status``,
+``updatedAt``, ``lastEventSeq`` and, when it closes it, ``closedAt``.
+Events already in the database keep their numbers.
 
 The statements and payload builders are public so that a benchmark can run
 the very same Cypher without the importer around it.
@@ -23,6 +24,7 @@ from typing import Any
 from domain.lifecycle import closes_loop
 from graph.db import Database
 from graph.importer.state import IN_DATABASE, NO_STATUS, STATUSES, Registry, family_alt_id
+from graph.referral_events import FEED_POSITIONS
 
 __all__ = [
     "EVENTS",
@@ -173,17 +175,20 @@ STATEMENTS: dict[str, str] = {
 EXISTING_EVENTS = "UNWIND $ids AS id MATCH (e:ReferralEvent {id: id}) RETURN e.id AS id"
 
 EVENTS = (
-    "MATCH (c:EventCounter {name: 'referralEvents'}) "
-    "SET c.value = c.value + $n "
-    "WITH c.value - $n AS base "
     "UNWIND $refs AS ref "
-    "MATCH (r:Referral {id: ref.id}) "
-    "CALL (r, ref, base) { UNWIND ref.events AS ev "
+    "MATCH (s:Organization)-[:SENT]->(r:Referral {id: ref.id})-[:TO]->(t:Organization) "
+    "WITH s, r, t, ref, size(ref.events) AS n "
+    # Per referral, in order: its parties' feeds advance by its number of events.
+    + FEED_POSITIONS
+    + "WITH s, r, t, ref, sbase, tbase, coalesce(r.lastEventSeq, 0) AS base "
+    "CALL (r, s, t, ref, sbase, tbase, base) { UNWIND ref.events AS ev "
     "  CREATE (r)-[:HAS_EVENT]->(:ReferralEvent {id: ev.id, seq: base + ev.offset, "
     "  type: ev.type, status: ev.status, at: datetime(ev.at), actorUserId: null, "
-    "  actorOrganizationId: ev.actor, reason: ev.reason, comment: ev.comment}) } "
+    "  actorOrganizationId: ev.actor, reason: ev.reason, comment: ev.comment, "
+    "  senderOrganizationId: s.id, senderPosition: sbase + ev.offset, "
+    "  receiverOrganizationId: t.id, receiverPosition: tbase + ev.offset}) } "
     "SET r.status = ref.status, r.updatedAt = datetime(ref.at), "
-    "r.lastEventSeq = base + ref.lastOffset, "
+    "r.lastEventSeq = base + size(ref.events), "
     "r.closedAt = coalesce(datetime(ref.closedAt), r.closedAt), "
     "r.contactPurgedAt = coalesce(r.contactPurgedAt, datetime(ref.purgedAt)), "
     "r.consentWithdrawnAt = coalesce(datetime(ref.withdrawnAt), r.consentWithdrawnAt), "
@@ -290,11 +295,13 @@ def event_batch(
     sent_at: Callable[[str], float] | None = None,
     existing: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[int, list[dict[str, Any]]]:
-    """``(n, refs)`` for :data:`EVENTS`: the new events grouped by referral, numbered 1..n.
+    """``(n, refs)`` for :data:`EVENTS`: the ``n`` new events grouped by referral.
 
-    Numbering follows (referral ``sentAt``, event time): referrals in order of
-    ``sent_at(referral id)`` (file order without it), each one's events in
-    the order given (time order, checked). Events in ``existing`` are left out.
+    Referrals come in order of ``sent_at(referral id)`` (file order without
+    it), so feed positions follow that order; each one's events are numbered
+    1, 2… (``offset``, added to the referral's ``lastEventSeq`` and to its
+    parties' feed positions) in the order given (time order, checked).
+    Events in ``existing`` are left out.
     """
     grouped: dict[str, list[dict[str, Any]]] = {}
     for event in events:
@@ -302,12 +309,11 @@ def event_batch(
             grouped.setdefault(event["referralId"], []).append(event)
     order = sorted(grouped, key=sent_at) if sent_at is not None else list(grouped)
     refs: list[dict[str, Any]] = []
-    offset = 0
+    total = 0
     for referral_id in order:
         out: list[dict[str, Any]] = []
         closed = purged = withdrawn = None
-        for event in grouped[referral_id]:
-            offset += 1
+        for offset, event in enumerate(grouped[referral_id], start=1):
             kind, status = event["type"], event["status"]
             out.append(
                 {
@@ -334,13 +340,13 @@ def event_batch(
                 "events": out,
                 "status": last["status"],
                 "at": last["at"],
-                "lastOffset": offset,
                 "closedAt": closed,
                 "purgedAt": purged,
                 "withdrawnAt": withdrawn,
             }
         )
-    return offset, refs
+        total += len(out)
+    return total, refs
 
 
 async def load_database_memberships(

@@ -135,3 +135,98 @@ async def test_the_command_line_keeps_no_transaction_limit_for_long_batch_work(
     # The API's bound is a setting; batch commands drop it (see server/cli.py).
     assert settings.neo4j_timeouts.transaction == settings.neo4j_transaction_timeout_seconds
     assert replace(settings.neo4j_timeouts, transaction=None).transaction is None
+
+
+async def test_a_slow_transaction_stalls_only_the_writes_of_its_own_two_organizations(
+    world: World, db: Database, impatient: httpx.AsyncClient
+) -> None:
+    # Events are numbered per organization (graph/referral_events.py), not by one global
+    # counter: a transaction that holds A's and B's event feeds delays A's and B's
+    # events only. C and D, elsewhere in the same network, write as if nothing happened.
+    network = await world.network()
+    a, b, c, d = [await world.organization(network) for _ in range(4)]
+    between_a_and_b = await referral_through_graph(db, c["id"], b["id"], [])
+    elsewhere = await referral_through_graph(db, c["id"], d["id"], [])
+    b_staff = Api(impatient, (await world.caller("ORG_STAFF", b)).token)
+    d_staff = Api(impatient, (await world.caller("ORG_STAFF", d)).token)
+    await referral_through_graph(db, a["id"], b["id"], [])  # both feeds exist
+
+    async with db.driver.session(database=db.database) as session:
+        holder = await session.begin_transaction()
+        try:  # a slow writer holds A's and B's feeds and does not let go
+            await holder.run(
+                "MATCH (f:EventFeed) WHERE f.organizationId IN $orgs SET f.value = f.value",
+                orgs=[a["id"], b["id"]],
+            )
+            began = time.monotonic()
+            unrelated = await asyncio.wait_for(d_staff(ACKNOWLEDGE, {"id": elsewhere}), PATIENCE)
+            unrelated_seconds = time.monotonic() - began
+            began = time.monotonic()
+            blocked = await asyncio.wait_for(
+                b_staff(ACKNOWLEDGE, {"id": between_a_and_b}), PATIENCE
+            )
+            blocked_seconds = time.monotonic() - began
+        finally:
+            await holder.rollback()
+    print(
+        f"\nfeeds of A and B held: C→D acknowledged in {unrelated_seconds:.2f} s; "
+        f"C→B refused after {blocked_seconds:.2f} s (limit 1 s)"
+    )
+    assert unrelated["data"]["acknowledgeReferral"]["status"] == "ACKNOWLEDGED"
+    assert "errors" not in unrelated
+    (error,) = blocked["errors"]
+    assert (error["extensions"]["code"], error["extensions"]["reason"]) == (
+        "SERVICE_UNAVAILABLE",
+        "TIMEOUT",
+    )
+    assert await _status(db, between_a_and_b) == ("SENT", 1)  # nothing written
+    assert await _status(db, elsewhere) == ("ACKNOWLEDGED", 2)
+
+
+@pytest.fixture
+async def hurried(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The API with a one-second bound on the whole request (transactions keep 10 s)."""
+    app = create_app(
+        replace(settings, request_time_limit_seconds=1.0, neo4j_transaction_timeout_seconds=10.0),
+        run_sweeper=False,
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://maillage.test") as c:
+            yield c
+
+
+async def test_a_request_past_its_time_limit_is_stopped_with_a_coded_503_and_saves_nothing(
+    world: World, db: Database, hurried: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    network = await world.network()
+    sender, receiver = await world.organization(network), await world.organization(network)
+    locked = await referral_through_graph(db, sender["id"], receiver["id"], [])
+    staff = await world.caller("ORG_STAFF", receiver)
+
+    async with db.driver.session(database=db.database) as session:
+        holder = await session.begin_transaction()
+        try:  # the referral stays locked longer than the request may last
+            await holder.run("MATCH (r:Referral {id: $id}) SET r.heldBy = 'test'", id=locked)
+            began = time.monotonic()
+            response = await asyncio.wait_for(
+                hurried.post(
+                    "/graphql",
+                    json={"query": ACKNOWLEDGE, "variables": {"id": locked}},
+                    headers={"Authorization": f"Bearer {staff.token}"},
+                ),
+                PATIENCE,
+            )
+            waited = time.monotonic() - began
+        finally:
+            await holder.rollback()
+    print(f"\nrequest time limit 1 s: HTTP {response.status_code} after {waited:.2f} s")
+    assert response.status_code == 503
+    assert response.headers["x-request-id"] and response.headers["retry-after"] == "2"
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {"code": "SERVICE_UNAVAILABLE", "reason": "REQUEST_TIME_LIMIT"}
+    assert "same idempotencyKey or expectedStatus" in error["message"]
+    # The stopped request left nothing behind: the same move now succeeds, once.
+    again = await Api(client, staff.token).data(ACKNOWLEDGE, {"id": locked})
+    assert again["acknowledgeReferral"]["status"] == "ACKNOWLEDGED"
+    assert await _status(db, locked) == ("ACKNOWLEDGED", 2)

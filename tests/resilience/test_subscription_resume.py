@@ -1,4 +1,4 @@
-"""Subscriptions re-check their caller and resume after a sequence number, missing nothing.
+"""Subscriptions re-check their caller and resume after a feed position, missing nothing.
 
 Over the app in process (ASGI WebSocket transport), against the real Neo4j.
 The app's settings poll for events every 0.5 s and, in the shared test app,
@@ -7,6 +7,7 @@ re-check the caller on every poll (auth cache 0).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,7 +22,7 @@ from graph.db import Database
 from tests.conftest import Api, World, referral_through_graph
 
 EVENTS = """subscription($org: ID!, $after: Int) {
-  referralEvents(organizationId: $org, after: $after) { referralId event { seq type } } }"""
+  referralEvents(organizationId: $org, after: $after) { referralId position event { type } } }"""
 WAIT = 20.0  # seconds: bounded waits for what the server must send
 
 
@@ -54,13 +55,16 @@ async def notices(ws: Any, count: int) -> list[dict[str, Any]]:
     return got
 
 
-async def _seqs(db: Database, referral_ids: list[str]) -> list[tuple[str, int, str]]:
+async def _feed(db: Database, organization_id: str) -> list[tuple[str, int, str]]:
+    """The organization's events as (referral, position, type), read straight from the graph."""
     rows = await db.rows(
-        "MATCH (r:Referral)-[:HAS_EVENT]->(e) WHERE r.id IN $ids "
-        "RETURN r.id AS rid, e.seq AS seq, e.type AS type ORDER BY e.seq",
-        ids=referral_ids,
+        "MATCH (s:Organization)-[:SENT]->(r:Referral)-[:TO]->(t:Organization), "
+        "(r)-[:HAS_EVENT]->(e) WHERE $org IN [s.id, t.id] "
+        "RETURN r.id AS rid, CASE WHEN s.id = $org THEN e.senderPosition "
+        "ELSE e.receiverPosition END AS position, e.type AS type ORDER BY position",
+        org=organization_id,
     )
-    return [(row["rid"], int(row["seq"]), row["type"]) for row in rows]
+    return [(row["rid"], int(row["position"]), row["type"]) for row in rows]
 
 
 async def test_a_resumed_subscription_gets_every_later_event_once_in_order(
@@ -71,21 +75,49 @@ async def test_a_resumed_subscription_gets_every_later_event_once_in_order(
     staff = await world.caller("ORG_STAFF", receiver)
     first = await referral_through_graph(db, sender["id"], receiver["id"], [Action.ACKNOWLEDGE])
     # The client saw the first referral's SENT event, then lost its connection ...
-    seen = (await _seqs(db, [first]))[0][1]
+    seen = (await _feed(db, receiver["id"]))[0][1]
     second = await referral_through_graph(db, sender["id"], receiver["id"], [Action.ACKNOWLEDGE])
     outsider = await world.organization(network)  # not the receiver's: never shown to it
     await referral_through_graph(db, sender["id"], outsider["id"], [])
-    expected = [
-        (rid, seq, kind) for rid, seq, kind in await _seqs(db, [first, second]) if seq > seen
-    ]
+    expected = [event for event in await _feed(db, receiver["id"]) if event[1] > seen]
+    assert {rid for rid, _, _ in expected} == {first, second}
     # ... and resumes after it: the events written while it was away come first, in order.
     async with subscribed(app, str(staff.token), {"org": receiver["id"], "after": seen}) as ws:
         got = await notices(ws, len(expected))
-        assert [(n["referralId"], n["event"]["seq"], n["event"]["type"]) for n in got] == expected
+        assert [(n["referralId"], n["position"], n["event"]["type"]) for n in got] == expected
         third = await referral_through_graph(db, sender["id"], receiver["id"], [])
         (live,) = await notices(ws, 1)
-        assert live["referralId"] == third
-    print(f"\nresumed after seq {seen}: {len(expected)} missed events, then 1 live, none twice")
+        assert (live["referralId"], live["position"]) == (third, expected[-1][1] + 1)
+    print(
+        f"\nresumed after position {seen}: {len(expected)} missed events, then 1 live, none twice"
+    )
+
+
+async def test_concurrent_writers_leave_each_feed_gap_free_in_commit_order(
+    world: World, db: Database
+) -> None:
+    # Twelve senders at once to one receiver, which at the same time refers back to two
+    # of them (opposite lock orders if feeds were not locked in id order): every feed is
+    # 1..n, with no gap and no repeat.
+    network = await world.network()
+    hub = await world.organization(network)
+    senders = [await world.organization(network) for _ in range(12)]
+    pairs = [(s["id"], hub["id"]) for s in senders] + [(hub["id"], s["id"]) for s in senders[:2]]
+    sent = await asyncio.wait_for(
+        asyncio.gather(*(referral_through_graph(db, a, b, [Action.ACKNOWLEDGE]) for a, b in pairs)),
+        WAIT,
+    )
+    hub_feed = await _feed(db, hub["id"])
+    assert [position for _, position, _ in hub_feed] == list(range(1, 2 * len(pairs) + 1))
+    assert {rid for rid, _, _ in hub_feed} == set(sent)
+    for i, sender in enumerate(senders):
+        feed = await _feed(db, sender["id"])
+        mine = {sent[i], sent[12 + i]} if i < 2 else {sent[i]}
+        assert [position for _, position, _ in feed] == list(range(1, 2 * len(mine) + 1))
+        assert {rid for rid, _, _ in feed} == mine
+    # Within each referral the feed keeps the timeline's order.
+    for rid in sent:
+        assert [kind for r, _, kind in hub_feed if r == rid] == ["SENT", "ACKNOWLEDGED"]
 
 
 async def test_a_revoked_token_closes_its_open_subscription_with_a_coded_error(
@@ -94,7 +126,7 @@ async def test_a_revoked_token_closes_its_open_subscription_with_a_coded_error(
     network = await world.network()
     sender, receiver = await world.organization(network), await world.organization(network)
     staff: Api = await world.caller("ORG_STAFF", receiver)
-    now = await event_feed.latest_seq(db)  # from here on: no race with the subscription's start
+    now = await event_feed.latest_position(db, receiver["id"])  # no race with the start
     async with subscribed(app, str(staff.token), {"org": receiver["id"], "after": now}) as ws:
         await referral_through_graph(db, sender["id"], receiver["id"], [])
         await notices(ws, 1)  # the subscription is live

@@ -1,15 +1,17 @@
 // Live updates: the referralEvents subscription over graphql-ws, with the session cookie.
-// On a reconnect it resumes after the last event seen, so nothing that happened meanwhile is missed.
+// On a reconnect it resumes after the last feed position seen, so nothing that happened meanwhile
+// is missed: graphql-ws sends the same payload object again, whose `after` follows the notices.
 import { createClient, type Client } from "graphql-ws";
 
 export interface LiveEvent {
   referralId: string;
+  position: number;
   event: { seq: number; type: string; status: string; at: string; actorOrganizationId: string | null };
 }
 
 const SUBSCRIPTION = `subscription Live($org: ID!, $after: Int) {
   referralEvents(organizationId: $org, after: $after) {
-    referralId event { seq type status at actorOrganizationId }
+    referralId position event { seq type status at actorOrganizationId }
   }
 }`;
 
@@ -33,17 +35,17 @@ function shared(): Client {
 
 /** Follow an organization's referral events; returns the function that stops following. */
 export function follow(organizationId: string, onEvent: (event: LiveEvent) => void): () => void {
-  let last: number | null = null;
+  const variables: { org: string; after: number | null } = { org: organizationId, after: null };
   let stopped = false;
   let unsubscribe: () => void = () => undefined;
   const start = (): void => {
     unsubscribe = shared().subscribe<{ referralEvents: LiveEvent }>(
-      { query: SUBSCRIPTION, variables: { org: organizationId, after: last } },
+      { query: SUBSCRIPTION, variables },
       {
         next: (message) => {
           const notice = message.data?.referralEvents;
           if (!notice) return;
-          last = notice.event.seq;
+          variables.after = notice.position;
           onEvent(notice);
         },
         error: () => {
