@@ -12,6 +12,7 @@ import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 import httpx
@@ -76,14 +77,21 @@ async def test_an_unreachable_database_gives_a_coded_503_with_a_request_id_not_a
 ACKNOWLEDGE = "mutation($id: ID!) { acknowledgeReferral(id: $id) { id status } }"
 
 
-@pytest.fixture
-async def impatient(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The API with a one-second transaction limit, over the shared test Neo4j."""
-    app = create_app(replace(settings, neo4j_transaction_timeout_seconds=1.0), run_sweeper=False)
+@asynccontextmanager
+async def _app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process client of an app built with ``settings``, over the shared test Neo4j."""
+    app = create_app(settings, run_sweeper=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://maillage.test") as c:
             yield c
+
+
+@pytest.fixture
+async def impatient(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The API with a one-second transaction limit, over the shared test Neo4j."""
+    async with _app_client(replace(settings, neo4j_transaction_timeout_seconds=1.0)) as c:
+        yield c
 
 
 async def _status(db: Database, referral_id: str) -> tuple[str, int]:
@@ -186,14 +194,11 @@ async def test_a_slow_transaction_stalls_only_the_writes_of_its_own_two_organiza
 @pytest.fixture
 async def hurried(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The API with a one-second bound on the whole request (transactions keep 10 s)."""
-    app = create_app(
-        replace(settings, request_time_limit_seconds=1.0, neo4j_transaction_timeout_seconds=10.0),
-        run_sweeper=False,
+    bounded = replace(
+        settings, request_time_limit_seconds=1.0, neo4j_transaction_timeout_seconds=10.0
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://maillage.test") as c:
-            yield c
+    async with _app_client(bounded) as c:
+        yield c
 
 
 async def test_a_request_past_its_time_limit_is_stopped_with_a_coded_503_and_saves_nothing(
