@@ -92,7 +92,7 @@ class OriginatedReferral:
 
 
 def visits_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Visit]:
-    """Visits from plain rows keyed as ``graph.presence_measures`` returns them."""
+    """Visits from plain rows keyed as ``graph.aggregates.presence`` returns them."""
     return [
         Visit(r["organization"], r["place"], r["kind"], r["day"], float(r["hours"]),
               int(r["contacts"]), int(r["firstContacts"]), tuple(r["needs"]),
@@ -102,7 +102,7 @@ def visits_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Visit]:
 
 
 def referrals_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[OriginatedReferral]:
-    """Originated referrals from plain rows keyed as ``graph.presence_measures`` returns them."""
+    """Originated referrals from plain rows keyed as ``graph.aggregates.presence`` returns them."""
     return [
         OriginatedReferral(r["sender"], r["receiver"], r["place"], r["day"], r["status"],
                            r["declineReason"], tuple(r["needs"]), bool(r["ownService"]))

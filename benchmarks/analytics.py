@@ -8,7 +8,7 @@ data is already there, imports it with graph/importer/__init__.py (once: the imp
 kept, ``--reimport`` forces it), then times the full monthly evolution of the
 region (every network of the preset, read as one) two ways, in the same run:
 
-- **aggregate**: :func:`graph.aggregates.collaboration` reduces the events to
+- **aggregate**: :func:`graph.aggregates.queries.collaboration` reduces the events to
   per-month ties in Cypher; :func:`analytics.evolution.evolution` runs on
   those rows (the path the API, the report and the exports take);
 - **naive**: every referral event of the window is loaded into Python and
@@ -47,8 +47,8 @@ from typing import Any
 from analytics.evolution import evolution
 from analytics.model import OrgNode, Partnership, PeriodAggregate, ReferralTie
 from benchmarks._common import BENCH_PASSWORD, bench_neo4j
-from graph import aggregates as agg
 from graph import migrations
+from graph.aggregates import queries as agg
 from graph.db import Database, open_database
 from graph.importer import import_dataset
 from server.settings import project_root

@@ -19,7 +19,7 @@ analytics                5 %    the network's quarterly evolution over a year
 Maillage runs in production mode (one uvicorn worker, a real staff token, auth,
 policy and audit on). The other side is the same work without the API: the reads
 as hand-written Cypher on the bare driver (one auto-commit query), the writes
-through the very transaction functions the API calls (``graph.referrals``), the
+through the very transaction functions the API calls (``graph.referral.commands``), the
 analytics through the same aggregation and NetworkX code. At 1, 8, 32 and 64
 clients, the systems take turns; throughput, p50/p95/p99 per operation and the
 ratios are printed. The figures go into ``benchmarks/README.md``.
@@ -45,9 +45,10 @@ from benchmarks._common import api_process, bench_neo4j
 from benchmarks.analytics import load
 from benchmarks.reads import DIRECTORY, INBOX, PORT, RAW_DIRECTORY, RAW_INBOX, targets
 from domain.lifecycle import Action
-from graph import aggregates as g_agg
-from graph import identity, referrals
+from graph.access import identity
+from graph.aggregates import queries as g_agg
 from graph.db import Database, open_database
+from graph.referral import commands as referrals
 from server.settings import Settings
 
 CLIENTS = (1, 8, 32, 64)

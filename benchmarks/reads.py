@@ -45,7 +45,7 @@ from neo4j import READ_ACCESS
 
 from benchmarks._common import Run, api_process, bench_neo4j, drive
 from benchmarks.analytics import load
-from graph import identity
+from graph.access import identity
 from graph.db import Database, open_database
 from server.settings import Settings
 

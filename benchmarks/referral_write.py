@@ -6,7 +6,7 @@ Starts its own Neo4j (port 17787, home ``.neo4j/bench-home``) and one API
 process (uvicorn, one worker). For 1, 8 and 32 concurrent clients it sends
 referrals through the API (HTTP + GraphQL + auth + policy + the write
 transaction) and then through the bare async driver running the same
-transaction function (``graph.referrals.send_referral``), in the same run,
+transaction function (``graph.referral.commands.send_referral``), in the same run,
 and prints throughput, p50/p95 latency and the API/raw ratio.
 Target: the API reaches at least half the raw throughput at 8 clients.
 """
@@ -22,10 +22,13 @@ from typing import Any
 import httpx
 
 from benchmarks._common import Run, api_process, bench_neo4j, drive
-from graph import identity, migrations, networks, organizations, referrals, services
+from graph import migrations
+from graph.access import identity
 from graph.db import Database, open_database
-from graph.organizations import OrganizationInput
-from graph.services import ServiceInput
+from graph.directory import networks, organizations, services
+from graph.directory.organizations import OrganizationInput
+from graph.directory.services import ServiceInput
+from graph.referral import commands as referrals
 from server.settings import Settings
 
 MUTATION = "mutation($i: SendReferralInput!) { sendReferral(input: $i) { id status } }"

@@ -16,7 +16,7 @@ are not actions of a party's choosing: ``SENT`` opens a referral, and
 ``CONTACT_PURGED`` and ``CONSENT_WITHDRAWN`` record a change of the family's
 data; like a note, they keep the status (:data:`STATUS_KEEPING_EVENTS`).
 
-Pure: no database. ``graph/referrals.py`` asks :func:`next_status` inside the
+Pure: no database. ``graph/referral/commands.py`` asks :func:`next_status` inside the
 transaction that holds the referral's lock; the importer replays imported
 events through the same table; the simulator and the GraphQL policy read who
 may act from it.

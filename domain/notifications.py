@@ -1,7 +1,7 @@
 """Who is told of what, and when: the notification rules of DESIGN.md §10, pure.
 
 An event someone must act on creates a notification in the same transaction
-(an outbox, see ``graph/notifications.py``); a worker delivers it by e-mail.
+(an outbox, see ``graph/notify/delivery.py``); a worker delivers it by e-mail.
 This module holds the table of which event notifies whom
 (:data:`EVENT_NOTIFICATIONS`), whether a notification is still worth sending
 once the referral has moved on (:func:`still_needed`), the retry delays

@@ -1,6 +1,6 @@
 """Network analytics over GraphQL: collaboration, evolution, breakdowns, an organization's profile.
 
-Resolvers aggregate in Cypher (:mod:`graph.aggregates`), analyse with
+Resolvers aggregate in Cypher (:mod:`graph.aggregates.queries`), analyse with
 :mod:`analytics` in a worker thread, and map the plain figures
 (:mod:`schema.analytics_mapping`) to the types of :mod:`schema.analytics_types`.
 Definitions live with the functions that compute them: every field's
@@ -45,8 +45,8 @@ import strawberry
 from analytics.disclosure import Pseudonyms, check_research_window
 from analytics.evolution import evolution
 from domain.errors import BadUserInput, Forbidden
-from graph import aggregates as g_agg
-from graph.research_projects import research_project_key
+from graph.access.research_projects import research_project_key
+from graph.aggregates import queries as g_agg
 from graph.validation import check_id
 from schema.analytics_mapping import (
     Audience,

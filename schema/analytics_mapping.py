@@ -1,6 +1,6 @@
 """Analytics figures to GraphQL types: pure functions, run in a worker thread.
 
-Each function takes the plain aggregates of :mod:`graph.aggregates`, computes
+Each function takes the plain aggregates of :mod:`graph.aggregates.queries`, computes
 with :mod:`analytics` and returns the types of :mod:`schema.analytics_types`,
 leaving out names and suppressing small counts (:mod:`analytics.suppression`)
 unless the :class:`Audience` is identified. Who is identified is decided by
@@ -36,7 +36,7 @@ from analytics.organizations import organization_metrics
 from analytics.suppression import SMALL_CELL_THRESHOLD, suppress_small_cells
 from analytics.vulnerability import critical_organizations
 from domain import vocabulary as v
-from graph import aggregates as g_agg
+from graph.aggregates import queries as g_agg
 from schema.analytics_types import (
     AvailabilityOverride,
     BlackHole,

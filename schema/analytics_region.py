@@ -3,7 +3,7 @@
 ``region(networkIds: [...])`` is for a coordinator of every listed network,
 and for platform admins, who may leave ``networkIds`` out to read every
 network of the platform. The networks are read as their union
-(:mod:`graph.aggregates`), so an organization linking two networks shows as
+(:mod:`graph.aggregates.queries`), so an organization linking two networks shows as
 the bridge it is: in a network's own view it is one member among others; in
 the region its loss splits the graph (``breakdowns.criticalOrganizations``).
 Callers are identified (names and exact counts), as a coordinator is in a
@@ -20,8 +20,8 @@ import strawberry
 
 from analytics.evolution import evolution
 from domain.errors import Forbidden
-from graph import aggregates as g_agg
-from graph.networks import list_networks, require_networks
+from graph.aggregates import queries as g_agg
+from graph.directory.networks import list_networks, require_networks
 from graph.validation import check_id
 from schema.analytics_mapping import Audience, breakdowns, collaboration_periods, evolution_period
 from schema.analytics_types import Breakdowns, Collaboration, Evolution, FromDate, Period

@@ -36,7 +36,7 @@ from analytics.research_view import (
 )
 from analytics.vulnerability import critical_organizations
 from domain import vocabulary as v
-from graph import aggregates as g_agg
+from graph.aggregates import queries as g_agg
 from schema.analytics_types import (
     Breakdowns,
     CollaborationPeriod,

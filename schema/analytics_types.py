@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from graph import aggregates as g_agg
+from graph.aggregates import queries as g_agg
 
 if TYPE_CHECKING:
     from domain.vocabulary import DeclineReason, OrganizationKind, PartnershipKind, PlaceKind

@@ -18,7 +18,7 @@ from graphql import OperationDefinitionNode, OperationType, value_from_ast_untyp
 from graphql.language import FieldNode
 from strawberry.extensions import SchemaExtension
 
-from graph import audit
+from graph.access import audit
 from schema.context import Context
 
 __all__ = ["AuditTrail"]

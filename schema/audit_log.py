@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import strawberry
 
 from domain.errors import BadUserInput
-from graph import audit
+from graph.access import audit
 from graph.validation import check_id, check_instant
 from schema.access import authorize
 from schema.context import Info

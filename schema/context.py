@@ -10,8 +10,8 @@ from typing import Any, Protocol
 from strawberry.types import Info as StrawberryInfo
 
 from domain.errors import Unauthenticated
+from graph.access.identity import Principal
 from graph.db import Database
-from graph.identity import Principal
 from schema.loaders import Loaders
 
 __all__ = ["Context", "EdgeSettings", "Info"]

@@ -8,10 +8,10 @@ import strawberry
 
 from domain import vocabulary as v
 from domain.errors import NotFound
-from graph import directory_reads as reads
-from graph import networks as g_networks
-from graph import organizations as g_orgs
-from graph import services as g_services
+from graph.directory import networks as g_networks
+from graph.directory import organizations as g_orgs
+from graph.directory import reads
+from graph.directory import services as g_services
 from graph.validation import check_id
 from schema.access import authorize
 from schema.context import Info

@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 
 from domain.errors import NotFound
-from graph import identity as g_identity
+from graph.access import identity as g_identity
 from graph.validation import check_id
 from schema.access import authorize
 from schema.context import Info

@@ -7,8 +7,9 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from graph import networks, organizations, referrals, services
 from graph.db import Database
+from graph.directory import networks, organizations, services
+from graph.referral import commands as referrals
 
 __all__ = ["Loaders"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.notifications import DeliveryMode, NotificationKind
-from graph import notifications as g_notifications
+from graph.notify import delivery as g_notifications
 from graph.validation import check_id
 from schema.access import authorize
 from schema.context import Info

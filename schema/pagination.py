@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from domain.errors import BadUserInput
-from graph.referral_reads import Keyset
+from graph.referral.reads import Keyset
 from graph.validation import check_id
 
 __all__ = [

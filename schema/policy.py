@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from domain.errors import Forbidden
 from domain.lifecycle import Action, Party, party_of
-from graph.identity import Principal
+from graph.access.identity import Principal
 
 __all__ = [
     "PARTY_OPERATIONS",

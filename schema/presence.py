@@ -27,7 +27,7 @@ from analytics.presence import referrals_from_rows, visits_from_rows, yield_by_c
 from analytics.suppression import SMALL_CELL_THRESHOLD, suppress_small_cells
 from domain.errors import BadUserInput, NotFound
 from graph import presence as g_presence
-from graph import presence_measures as g_measures
+from graph.aggregates import presence as g_measures
 from graph.validation import check_dates_in_order, check_id
 from schema.access import authorize, may
 from schema.context import Info

@@ -16,7 +16,7 @@ import strawberry
 
 from domain.lifecycle import ACTIONS, Action, Party
 from domain.vocabulary import ReferralStatus
-from graph.identity import Principal
+from graph.access.identity import Principal
 from schema.policy import Scope, allowed, referral_actor
 
 __all__ = ["ReferralAction", "allowed_actions"]

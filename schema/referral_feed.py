@@ -1,6 +1,6 @@
 """The live event feed over GraphQL: the ``referralEvents`` subscription.
 
-A subscriber follows one organization's feed (:mod:`graph.event_feed`): every
+A subscriber follows one organization's feed (:mod:`graph.referral.feed`): every
 event on a referral it sent or received, by feed position, gap-free and in
 commit order, whichever API process wrote it. ``after`` resumes from a
 position the client already has. The caller is checked again while the
@@ -17,8 +17,9 @@ from typing import Annotated
 import strawberry
 
 from domain.errors import BadUserInput, Forbidden, Unauthenticated
-from graph import event_feed, identity
-from graph import referrals as g_ref
+from graph.access import identity
+from graph.referral import commands as g_ref
+from graph.referral import feed as event_feed
 from graph.validation import check_id
 from schema.access import authorize
 from schema.context import Context, Info

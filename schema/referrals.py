@@ -23,8 +23,8 @@ from domain import vocabulary as v
 from domain.deadlines import is_overdue
 from domain.errors import BadUserInput, Forbidden, NotFound
 from domain.lifecycle import Action, is_terminal
-from graph import referral_reads as g_reads
-from graph import referrals as g_ref
+from graph.referral import commands as g_ref
+from graph.referral import reads as g_reads
 from graph.validation import check_id, check_instant
 from schema.access import authorize, record_personal_read
 from schema.context import Info
@@ -164,9 +164,9 @@ class Referral:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Referral:
-        """From a full row (graph/referrals.py) or one of the selected fields only.
+        """From a full row (graph/referral/commands.py) or one of the selected fields only.
 
-        Rows of graph/referral_reads.py carry what was selected, with the
+        Rows of graph/referral/reads.py carry what was selected, with the
         sender, receiver and service nested when they were: an attribute
         whose field was not selected stays None and is never resolved.
         """

@@ -64,7 +64,7 @@ def enum_or_none(kind: Any, value: Any) -> Any:
     return None if value is None else kind(value)
 
 
-# A row from graph/directory_reads.py carries only the selected fields: an attribute of a
+# A row from graph/directory/reads.py carries only the selected fields: an attribute of a
 # field that was not selected stays None and is never resolved. Related records selected
 # with it come nested in the row (prefetched); other rows go through the loaders.
 

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from graph.aggregates import Period, Window
+from graph.aggregates.queries import Period, Window
 from graph.db import Database
 from server.report_export import FORMATS, gather_research, write_research_export
 from server.settings import Settings

@@ -28,10 +28,11 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from domain.errors import DatabaseUnavailable
-from graph import migrations, sweep
-from graph import sessions as g_sessions
+from graph import migrations
+from graph.access import sessions as g_sessions
+from graph.access.identity import Principal
 from graph.db import Database, open_database
-from graph.identity import Principal
+from graph.referral import sweep
 from schema import build_schema
 from schema.context import Context
 from server.auth import BearerAuthMiddleware, principal_from_header

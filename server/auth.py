@@ -28,9 +28,9 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.errors import DatabaseUnavailable
-from graph import identity, sessions
+from graph.access import identity, sessions
+from graph.access.identity import Principal
 from graph.db import Database
-from graph.identity import Principal
 from server.json_errors import coded_error, unavailable
 from server.settings import Settings
 from server.web import CSRF_HEADER, SESSION_COOKIE, same_origin

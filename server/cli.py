@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from domain.errors import MaillageError
-from graph import identity, migrations
+from graph import migrations
 from graph import neo4j_server as local
+from graph.access import identity
 from graph.db import Database, open_database
 from server.mail_catcher import MailCatcher
 from server.settings import ConfigurationError, Settings
@@ -146,7 +147,7 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_sweep(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from graph import sweep
+    from graph.referral import sweep
 
     result = _with_db(
         settings, lambda db: sweep.sweep(db, datetime.now(UTC), settings.reminder_policy)

@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import simulator
-from graph import identity, migrations, showcase
+from graph import migrations
+from graph.access import identity
 from graph.db import Database
+from graph.directory import showcase
+from graph.directory.showcase import ExampleIds
 from graph.importer import Progress, import_dataset
-from graph.showcase import ExampleIds
 
 __all__ = [
     "DEMO_NETWORK_ID",

@@ -4,7 +4,7 @@ A message says which organization receives the referral, the service, the
 needs, the urgency, the acknowledgement deadline, the network, and links to
 the referral in the web app (``{base}/app/referrals/{id}``). It never says
 the family's reference, contact, notes or comments: :func:`render` only ever
-sees the fields :func:`graph.notifications.message_context` reads, and every
+sees the fields :func:`graph.notify.delivery.message_context` reads, and every
 value in the HTML part is escaped.
 
 The ``Message-ID`` is the notification's id (or, for a digest, derived from

@@ -1,6 +1,6 @@
 """The notification worker: deliver the outbox by SMTP, once, with retries, never hanging.
 
-:func:`deliver_once` claims the due notifications (``graph/notifications.py``),
+:func:`deliver_once` claims the due notifications (``graph/notify/delivery.py``),
 drops those no longer needed (the intake notice of a referral acknowledged
 meanwhile; an audit entry says so), renders the others
 (``server/mail_render.py``) and hands each message to the SMTP server. A
@@ -28,9 +28,10 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 from domain.notifications import ANSWERABLE, NotificationKind, retry_delay, still_needed
-from graph import audit, response_links
-from graph import notifications as outbox
+from graph.access import audit
 from graph.db import Database
+from graph.notify import delivery as outbox
+from graph.referral import response_links
 from server.mail_render import Item, language_of, render
 from server.settings import Settings
 

@@ -1,7 +1,7 @@
 """The collaboration report: one HTML page with PNG figures, for a coordination table's board.
 
 ``maillage report`` (see :mod:`server.analytics_cli`) gathers the aggregates
-of a window (:mod:`graph.aggregates`, in Cypher), computes the figures with
+of a window (:mod:`graph.aggregates.queries`, in Cypher), computes the figures with
 :mod:`analytics` and writes ``index.html`` and ``figures/*.png`` into a
 folder. It describes organizations and referral flows, never a family: no
 family reference, contact or comment is read. Organization names are shown:
@@ -31,10 +31,10 @@ from analytics.funnel import funnel_overall
 from analytics.model import PeriodAggregate, PlaceRow
 from analytics.vulnerability import critical_organizations
 from domain import vocabulary as v
-from graph import aggregates as g_agg
-from graph import networks as g_networks
-from graph import services as g_services
+from graph.aggregates import queries as g_agg
 from graph.db import Database
+from graph.directory import networks as g_networks
+from graph.directory import services as g_services
 from server import report_outreach as outreach
 from server import report_plots as plots
 from server.report_structure import structure_sections

@@ -64,12 +64,12 @@ from analytics.research_view import (
 )
 from analytics.suppression import SMALL_CELL_THRESHOLD
 from domain.errors import BadUserInput, NotFound
-from graph import aggregates as g_agg
+from graph.access.identity import user_by_email
+from graph.access.research_projects import research_project_key
+from graph.aggregates import queries as g_agg
+from graph.aggregates.presence import PresenceData, network_presence
 from graph.db import Database
-from graph.identity import user_by_email
-from graph.networks import require_networks
-from graph.presence_measures import PresenceData, network_presence
-from graph.research_projects import research_project_key
+from graph.directory.networks import require_networks
 
 __all__ = ["FORMATS", "ResearchData", "gather_research", "write_research_export"]
 

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from analytics.presence import referrals_from_rows, visits_from_rows, yield_by_continuous_weeks
 from analytics.presence_summary import by_organization, by_place
-from graph import presence_measures as g_measures
+from graph.aggregates import presence as g_measures
 from graph.db import Database
 
 __all__ = ["OutreachSection", "gather_outreach", "plot_outreach", "write_outreach"]

@@ -3,7 +3,7 @@
 GET shows what the link is for and the referral's non-personal facts (the
 organizations, service, needs, urgency, deadline, network — never the
 family's reference, contact, notes or comments) with a confirmation form;
-POST does it, through the lifecycle (:func:`graph.referrals.transition`, the
+POST does it, through the lifecycle (:func:`graph.referral.commands.transition`, the
 event marked ``via: EMAIL_LINK``), from SENT only: accepting or declining
 acknowledges first. A link is single-use (the whole message's set is spent
 once one is used) and expires at ``acknowledgeBy``; an unknown, used or
@@ -26,8 +26,10 @@ from starlette.routing import Route
 from domain.errors import MaillageError
 from domain.lifecycle import Action
 from domain.vocabulary import DeclineReason, ReferralStatus, label
-from graph import audit, referrals, response_links
+from graph.access import audit
 from graph.db import Database
+from graph.referral import commands as referrals
+from graph.referral import response_links
 from server.mail_render import language_of
 
 __all__ = ["respond_routes"]

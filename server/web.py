@@ -25,7 +25,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from domain.errors import DatabaseUnavailable
-from graph import sessions
+from graph.access import sessions
 from graph.db import Database
 from server.json_errors import coded_error, unavailable
 from server.settings import Settings

@@ -19,11 +19,13 @@ import httpx
 import pytest
 
 from domain.lifecycle import Action
-from graph import identity, networks, organizations, referrals, services
 from graph import neo4j_server as local
+from graph.access import identity
 from graph.db import Database
-from graph.organizations import OrganizationInput
-from graph.services import ServiceInput
+from graph.directory import networks, organizations, services
+from graph.directory.organizations import OrganizationInput
+from graph.directory.services import ServiceInput
+from graph.referral import commands as referrals
 from server.app import create_app
 from server.settings import Settings, project_root
 

@@ -1,4 +1,4 @@
-"""Referral events reduced in Cypher (graph/aggregates.py), checked against hand counts.
+"""Referral events reduced in Cypher (graph/aggregates/queries.py), checked against hand counts.
 
 One small network is built through the graph functions with explicit times,
 then every aggregate is compared with figures worked out below by hand.
@@ -36,16 +36,16 @@ import pytest
 from analytics.model import CoverageRow, FunnelRow, Partnership, PlaceRow, ReferralTie
 from domain.errors import BadUserInput
 from domain.lifecycle import Action
-from graph import aggregates as agg
-from graph import networks, organizations, services
-from graph import referrals as g_ref
-from graph.aggregates import Period, Window
+from graph.aggregates import queries as agg
+from graph.aggregates.queries import Period, Window
 from graph.db import Database
-from graph.organizations import OrganizationInput
+from graph.directory import networks, organizations, services
+from graph.directory.organizations import OrganizationInput
+from graph.directory.services import ServiceInput
 from graph.projection import Projection
-from graph.referral_reads import referral_page
-from graph.referrals import ReferralInput
-from graph.services import ServiceInput
+from graph.referral import commands as g_ref
+from graph.referral.commands import ReferralInput
+from graph.referral.reads import referral_page
 from tests.conftest import unique
 
 NOW = datetime.now(UTC)

@@ -18,12 +18,13 @@ import pytest
 
 from analytics.disclosure import Pseudonyms
 from domain.lifecycle import Action
-from graph import identity, networks, organizations
-from graph import referrals as g_ref
+from graph.access import identity
+from graph.access.research_projects import research_project_key
 from graph.db import Database
-from graph.organizations import OrganizationInput
-from graph.referrals import ReferralInput
-from graph.research_projects import research_project_key
+from graph.directory import networks, organizations
+from graph.directory.organizations import OrganizationInput
+from graph.referral import commands as g_ref
+from graph.referral.commands import ReferralInput
 from tests.conftest import Api, unique
 
 COLLABORATION = """

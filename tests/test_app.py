@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import httpx
 
-from graph.identity import revoke_token
+from graph.access.identity import revoke_token
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import Api, World

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from graph import identity
+from graph.access import identity
 from graph.db import Database
 from tests.conftest import Api, MovableClock, World, unique
 from tests.test_authorization_matrix import CALLS, EXPECTED, ROLES, Matrix
@@ -348,6 +348,6 @@ async def test_no_operation_of_the_api_changes_or_deletes_the_trail(matrix: Matr
 
 
 def test_the_storage_layer_offers_no_way_to_change_an_entry() -> None:
-    from graph import audit
+    from graph.access import audit
 
     assert sorted(audit.__all__) == ["AuditRecord", "append", "append_tokenless", "find_entries"]

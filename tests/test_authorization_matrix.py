@@ -47,8 +47,10 @@ from httpx_ws import WebSocketDisconnect, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 
 from domain.lifecycle import Action
-from graph import identity, networks, presence
+from graph import presence
+from graph.access import identity
 from graph.db import Database
+from graph.directory import networks
 from tests.conftest import Api, World, referral_through_graph, unique
 
 ROLES = ("ORG_STAFF", "ORG_ADMIN", "COORDINATOR", "RESEARCHER", "PLATFORM_ADMIN", "ANONYMOUS")

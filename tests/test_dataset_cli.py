@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import simulator
-from graph import identity
+from graph.access import identity
 from graph.db import Database, open_database
 from server import cli, dataset_cli, demo
 from server.settings import Settings

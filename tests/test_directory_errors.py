@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from neo4j import AsyncGraphDatabase
 
-from graph import networks
+from graph.access.identity import Principal
 from graph.db import Database
-from graph.identity import Principal
+from graph.directory import networks
 from schema import build_schema
 from schema.context import Context
 from server.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from graph import networks
+from graph.directory import networks
 from tests.conftest import World, unique
 from tests.directory_helpers import (
     ADD_MEMBER,

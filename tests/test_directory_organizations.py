@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from graph import organizations
+from graph.directory import organizations
 from tests.conftest import World, unique
 from tests.directory_helpers import (
     CREATE_ORGANIZATION,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from graph import organizations
 from graph.db import Database
+from graph.directory import organizations
 from tests.conftest import Api, World, unique
 from tests.directory_helpers import (
     ADD_MEMBER,

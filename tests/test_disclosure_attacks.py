@@ -27,10 +27,10 @@ import networkx as nx
 import pytest
 
 from analytics.disclosure import Pseudonyms
-from graph import identity
+from graph.access import identity
+from graph.access.research_projects import research_project_key
 from graph.db import Database
 from graph.importer import import_dataset
-from graph.research_projects import research_project_key
 from server.settings import Settings
 from simulator import run
 from tests.conftest import Api, unique

@@ -35,8 +35,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.lifecycle import Action
-from graph import identity, networks, presence
+from graph import presence
+from graph.access import identity
 from graph.db import Database
+from graph.directory import networks
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import Api, World, graph_size, referral_through_graph, unique

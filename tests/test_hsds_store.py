@@ -20,8 +20,8 @@ import pytest
 
 from domain.errors import BadUserInput, Conflict, NotFound
 from domain.vocabulary import Availability
-from graph import networks, services
 from graph.db import Database
+from graph.directory import networks, services
 from graph.hsds import (
     DirectoryOrganization,
     DirectoryService,

@@ -21,7 +21,7 @@ from typing import Any, cast
 import pytest
 
 import simulator
-from graph import identity
+from graph.access import identity
 from graph.db import Database
 from graph.importer import DatasetError, ImportReport, import_dataset
 from tests.conftest import Api, World, graph_size, unique
@@ -694,7 +694,7 @@ async def test_imported_referrals_are_in_the_receivers_inbox(
         tiny.referrals[0]: "COMPLETED",
         tiny.referrals[2]: "REDIRECTED",
     }
-    assert identity  # the caller was made through graph.identity
+    assert identity  # the caller was made through graph.access.identity
 
 
 # --- the demo preset ------------------------------------------------------------------------

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from domain.lifecycle import Action
-from graph import migrations, referrals
+from graph import migrations
 from graph.db import Database
+from graph.referral import commands as referrals
 from tests.conftest import World, referral_through_graph
 
 # DESIGN.md §3: every node has a stable id with a unique constraint.

@@ -34,8 +34,8 @@ from analytics.build import referral_graph
 from analytics.evolution import evolution
 from analytics.organizations import betweenness
 from analytics.vulnerability import articulation_organizations
-from graph import aggregates as agg
-from graph.aggregates import Period, PeriodSlice, Window
+from graph.aggregates import queries as agg
+from graph.aggregates.queries import Period, PeriodSlice, Window
 from graph.db import Database
 from graph.importer import import_dataset
 from simulator import run

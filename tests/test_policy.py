@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import Forbidden
-from graph.identity import Principal
+from graph.access.identity import Principal
 from schema.policy import Scope, allowed, require
 
 ADMIN = Principal(user_id="admin", name="Admin", platform_admin=True)

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from graph import networks, presence, referrals
+from graph import presence
 from graph.db import Database
+from graph.directory import networks
+from graph.referral import commands as referrals
 from tests.conftest import World, unique
 
 QUERY = """

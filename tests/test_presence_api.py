@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from graph import networks
 from graph.db import Database
+from graph.directory import networks
 from tests.conftest import Api, MovableClock, World, unique
 from tests.directory_helpers import only_error, without_writes
 

@@ -25,8 +25,8 @@ from typing import Any
 import httpx
 import pytest
 
-from graph import sweep
 from graph.db import Database
+from graph.referral import sweep
 from server.app import create_app
 from server.logs import JsonFormatter, configure_logging
 from server.settings import Settings

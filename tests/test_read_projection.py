@@ -3,7 +3,7 @@
 Before, every row came through shared field lists, so the driver decoded a
 ``createdAt``, an ``updatedAt`` and an ``availabilityChangedAt`` for every
 service and organization whether the client selected them or not. The
-rows of ``graph/directory_reads.py`` and ``graph/referral_reads.py`` are
+rows of ``graph/directory/reads.py`` and ``graph/referral/reads.py`` are
 compared here with the keys a hand-written selection asks for.
 """
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from graph import directory_reads as reads
 from graph.db import Database
-from graph.organizations import OrganizationFilter
+from graph.directory import reads
+from graph.directory.organizations import OrganizationFilter
+from graph.directory.services import ServiceFilter
 from graph.projection import Projection
-from graph.referral_reads import referral_page
-from graph.referrals import ReferralFilter
-from graph.services import ServiceFilter
+from graph.referral.commands import ReferralFilter
+from graph.referral.reads import referral_page
 from tests.conftest import World, referral_through_graph
 
 

@@ -19,10 +19,12 @@ from hypothesis import strategies as st
 
 from domain.errors import MaillageError
 from domain.lifecycle import Action
-from graph import networks, organizations, referrals, services, sweep
 from graph.db import Database, open_database
-from graph.organizations import OrganizationInput
-from graph.services import ServiceInput
+from graph.directory import networks, organizations, services
+from graph.directory.organizations import OrganizationInput
+from graph.directory.services import ServiceInput
+from graph.referral import commands as referrals
+from graph.referral import sweep
 from server.settings import Settings
 
 STEPS = st.lists(

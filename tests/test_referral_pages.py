@@ -12,10 +12,10 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
-from graph import referral_reads as reads
 from graph.db import Database
 from graph.projection import Projection
-from graph.referrals import ReferralFilter
+from graph.referral import reads
+from graph.referral.commands import ReferralFilter
 from tests.conftest import Api, World, referral_through_graph
 
 INBOX = """

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from graph import sweep
 from graph.db import Database
+from graph.referral import sweep
 from tests.conftest import Api, MovableClock, World, unique
 
 REFERRAL = """

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graph import identity
+from graph.access import identity
 from graph.db import Database
 from graph.importer import import_dataset
 from simulator import run

@@ -25,11 +25,12 @@ import pytest
 from matplotlib.image import imread
 
 from domain.lifecycle import Action
-from graph import networks, organizations, presence
-from graph import referrals as g_ref
+from graph import presence
 from graph.db import Database, open_database
-from graph.organizations import OrganizationInput
-from graph.referrals import ReferralInput
+from graph.directory import networks, organizations
+from graph.directory.organizations import OrganizationInput
+from graph.referral import commands as g_ref
+from graph.referral.commands import ReferralInput
 from server import analytics_cli
 from server.settings import Settings
 from tests.conftest import unique

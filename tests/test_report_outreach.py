@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 
-from graph import aggregates as g_agg
-from graph import networks, organizations, presence, referrals
+from graph import presence
+from graph.aggregates import queries as g_agg
 from graph.db import Database
-from graph.organizations import OrganizationInput
+from graph.directory import networks, organizations
+from graph.directory.organizations import OrganizationInput
+from graph.referral import commands as referrals
 from server.report_export import gather_research, write_research_export
 from server.report_outreach import gather_outreach, write_outreach
 from tests.conftest import World, unique

@@ -17,7 +17,7 @@ import pytest
 import websockets
 from websockets.typing import Subprotocol
 
-from graph import event_feed
+from graph.referral import feed as event_feed
 from server.settings import Settings, project_root
 from tests.conftest import World, unique
 

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from domain.lifecycle import ACTIONS, Action, Party
-from graph import identity
+from graph.access import identity
 from schema.referral_actions import ReferralAction
 from tests.conftest import World, referral_through_graph
 

@@ -15,7 +15,7 @@ organization keeps its kind, active flag and memberships; languages are
 replaced only when the source lists some; and HSDS ``active`` leaves a
 WAITLIST or FULL service as it is (the service runs; whether it has room is
 Maillage's to know). An availability change is appended to the service's
-history exactly as ``graph/services.py`` does.
+history exactly as ``graph/directory/services.py`` does.
 
 :func:`export_directory` writes ``organizations.json`` and ``services.json``,
 lists of HSDS 3.0 objects, for the whole directory or one network.
@@ -295,7 +295,7 @@ async def _import_services(
             rows=terms,
         )
     if availability:
-        # The same history as graph/services.py: the current value and a dated change.
+        # The same history as graph/directory/services.py: the current value and a dated change.
         await tx.run(
             "UNWIND $rows AS row MATCH (s:Service {id: row.id}) "
             "SET s.availability = row.availability, s.availabilityChangedAt = datetime() "

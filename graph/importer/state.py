@@ -134,7 +134,7 @@ class Registry:
         }
 
     def referral_network_fields(self, sender: str, receiver: str, sent_at: str) -> dict[str, Any]:
-        """``networkIds`` and ``retentionDays`` as graph/referrals.py computes them at sending."""
+        """``networkIds`` and ``retentionDays`` as graph/referral/commands.py computes them."""
         day = sent_at[:10]
         shared = sorted(self.networks_on(sender, day) & self.networks_on(receiver, day))
         retention = min((self.networks.get(n, 90) for n in shared), default=90)
@@ -147,7 +147,7 @@ class Registry:
         redirect creates a referral watched by the original's starting
         watchers plus the new receiver (sorted), and appends that receiver to
         every earlier referral of the chain that lacks it, in the order the
-        redirects happened (graph/referrals.py ``_redirect``).
+        redirects happened (graph/referral/commands.py ``_redirect``).
         """
         table, ids = self.referrals, self.organization_ids
         initial: dict[int, list[str]] = {}

@@ -3,9 +3,9 @@
 Every statement MERGEs on ``id`` (or on the relationship's natural key), so
 writing the same rows twice changes nothing, and a write interrupted between
 batches is finished by writing again. Referrals are written as
-graph/referrals.py writes them (networks, watchers, retention, family; the
+graph/referral/commands.py writes them (networks, watchers, retention, family; the
 status their events will give them), then their events are appended as
-:func:`graph.referral_events.record_event` does: each new
+:func:`graph.referral.events.record_event` does: each new
 event takes the referral's next ``seq`` and the next positions of its
 sender's and receiver's event feeds, and sets the referral's ``status``,
 ``updatedAt``, ``lastEventSeq`` and, when it closes it, ``closedAt``.
@@ -24,7 +24,7 @@ from typing import Any
 from domain.lifecycle import closes_loop
 from graph.db import Database
 from graph.importer.state import IN_DATABASE, NO_STATUS, STATUSES, Registry, family_alt_id
-from graph.referral_events import FEED_POSITIONS
+from graph.referral.events import FEED_POSITIONS
 
 __all__ = [
     "EVENTS",
@@ -160,7 +160,7 @@ STATEMENTS: dict[str, str] = {
         "  MERGE (r)-[:FOR_NEED]->(n) } "
         "CALL (r, row) { MATCH (x:Service {id: row.serviceId}) MERGE (r)-[:FOR_SERVICE]->(x) } "
         "CALL (r, row) { MATCH (x:Place {id: row.placeId}) MERGE (r)-[:ORIGINATED_AT]->(x) } "
-        # A redirect concerns the original's family, as graph/referrals.py links it.
+        # A redirect concerns the original's family, as graph/referral/commands.py links it.
         "CALL (r, row) { MATCH (p:Referral {id: row.redirectedFromId}) "
         "  MERGE (r)-[:REDIRECTED_FROM]->(p) "
         "  WITH r, p MATCH (p)-[:CONCERNS]->(f:Family) MERGE (r)-[:CONCERNS]->(f) } "

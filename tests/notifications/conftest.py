@@ -23,8 +23,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from domain.lifecycle import Action
-from graph import referrals
 from graph.db import Database
+from graph.referral import commands as referrals
 from server.settings import Settings
 from tests.conftest import World, unique
 

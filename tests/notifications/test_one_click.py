@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from domain.lifecycle import Action
-from graph import referrals, response_links
 from graph.db import Database
+from graph.referral import commands as referrals
+from graph.referral import response_links
 from server.mailer import deliver_once
 from server.settings import Settings
 from tests.conftest import MovableClock

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from graph import notifications as outbox
 from graph.db import Database
+from graph.notify import delivery as outbox
 from server.mailer import DeliveryReport, deliver_once
 from server.settings import Settings
 from tests.conftest import MovableClock

@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.notifications import ReminderPolicy
-from graph import identity, sweep
+from graph.access import identity
 from graph.db import Database
+from graph.referral import sweep
 from server.mailer import deliver_once
 from server.settings import Settings
 from tests.conftest import MovableClock, World, unique

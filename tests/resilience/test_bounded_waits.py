@@ -148,7 +148,7 @@ async def test_the_command_line_keeps_no_transaction_limit_for_long_batch_work(
 async def test_a_slow_transaction_stalls_only_the_writes_of_its_own_two_organizations(
     world: World, db: Database, impatient: httpx.AsyncClient
 ) -> None:
-    # Events are numbered per organization (graph/referral_events.py), not by one global
+    # Events are numbered per organization (graph/referral/events.py), not by one global
     # counter: a transaction that holds A's and B's event feeds delays A's and B's
     # events only. C and D, elsewhere in the same network, write as if nothing happened.
     network = await world.network()

@@ -27,10 +27,12 @@ import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
 
-from graph import identity, migrations, networks, organizations
+from graph import migrations
 from graph import neo4j_server as local
+from graph.access import identity
 from graph.db import open_database
-from graph.organizations import OrganizationInput
+from graph.directory import networks, organizations
+from graph.directory.organizations import OrganizationInput
 from server.app import create_app
 from server.settings import Settings, project_root
 from tests.conftest import TEST_PASSWORD, TEST_PORT

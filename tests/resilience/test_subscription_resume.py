@@ -17,8 +17,9 @@ from httpx_ws import aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 
 from domain.lifecycle import Action
-from graph import event_feed, identity
+from graph.access import identity
 from graph.db import Database
+from graph.referral import feed as event_feed
 from tests.conftest import Api, World, referral_through_graph
 
 EVENTS = """subscription($org: ID!, $after: Int) {

@@ -24,10 +24,11 @@ import pytest
 import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
-from graph import identity, services
+from graph.access import identity
 from graph.db import open_database
-from graph.services import ServiceInput
-from graph.showcase import ExampleIds
+from graph.directory import services
+from graph.directory.services import ServiceInput
+from graph.directory.showcase import ExampleIds
 from server import demo
 from server.app import create_app
 from server.mail_catcher import MailCatcher

@@ -1,7 +1,7 @@
 """Referrals: send, move through the lifecycle, annotate — as an append-only event graph.
 
 Every change appends a ``(:ReferralEvent)`` through
-:func:`graph.referral_events.record_event`: ``seq`` is its rank in the
+:func:`graph.referral.events.record_event`: ``seq`` is its rank in the
 referral's timeline, and its positions in the sender's and the receiver's
 event feeds (gap-free, in commit order per organization) are what
 subscriptions follow. There is no global counter: writes between other
@@ -33,7 +33,7 @@ from domain.vocabulary import (
     Urgency,
 )
 from graph.db import Database, Tx
-from graph.referral_events import record_event
+from graph.referral.events import record_event
 from graph.validation import (
     check_codes,
     check_email,

@@ -7,7 +7,7 @@ server checks it without storing it, and only a page that can read the
 session's own answer (same origin) can learn it. A session
 belongs to the API token it was opened with, so revoking that token (or the
 user's roles) ends or narrows the session at once: the principal is read
-through :func:`graph.identity.principal_for_token_id` on every request.
+through :func:`graph.access.identity.principal_for_token_id` on every request.
 Sessions end at sign-out (``revokedAt``), after ``idle`` without use, or at
 ``expiresAt`` (an absolute bound), whichever comes first.
 """
@@ -21,9 +21,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from graph import identity
+from graph.access import identity
+from graph.access.identity import Principal, hash_token
 from graph.db import Database
-from graph.identity import Principal, hash_token
 
 __all__ = [
     "OpenedSession",

@@ -1,4 +1,4 @@
-"""The Cypher of :mod:`graph.aggregates`: referral events reduced inside Neo4j.
+"""The Cypher of :mod:`graph.aggregates.queries`: referral events reduced inside Neo4j.
 
 Every query takes the same parameters, so one call site can run any of them:
 
@@ -11,7 +11,7 @@ Every query takes the same parameters, so one call site can run any of them:
 - ``$periods`` — ``[{key, start, end}]`` with ``key`` that same truncated
   date and ``start``/``end`` the period's first and last day (both included);
 - ``$now`` and the parameters of
-  :func:`graph.referral_conditions.deadline_parameters` — "overdue" as
+  :func:`graph.referral.conditions.deadline_parameters` — "overdue" as
   everywhere (:mod:`domain.deadlines`): still awaiting its acknowledgement and
   past ``acknowledgeBy`` at ``$now``; an expired or late-acknowledged referral
   is not overdue;
@@ -31,7 +31,7 @@ members of one of the networks on the (UTC) day it was sent; this is also how
 
 from __future__ import annotations
 
-from graph import referral_conditions as when
+from graph.referral import conditions as when
 
 __all__ = [
     "ACTIVE_MEMBERS",

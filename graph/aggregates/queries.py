@@ -2,7 +2,7 @@
 
 DESIGN.md §6: the database reduces referral events to one weighted
 organization-to-organization graph per period; NetworkX never sees an event.
-Each function here runs a few grouped queries (:mod:`graph.aggregates_cypher`)
+Each function here runs a few grouped queries (:mod:`graph.aggregates.cypher`)
 in one read transaction and returns plain rows, one entry per period.
 
 Definitions shared by every function:
@@ -54,9 +54,9 @@ from analytics.model import (
 )
 from domain.errors import BadUserInput
 from domain.vocabulary import DeclineReason
-from graph import aggregates_cypher as q
-from graph import referral_conditions as when
+from graph.aggregates import cypher as q
 from graph.db import Database, Tx
+from graph.referral import conditions as when
 
 __all__ = [
     "MAX_WINDOW_DAYS",
@@ -222,7 +222,7 @@ async def collaboration(
     Grouped queries: active members and partnerships overlapping the period
     in one read transaction, and beside it the referral ties with the
     receivers' median hours to acknowledge
-    (:data:`~graph.aggregates_cypher.REFERRAL_TIES`), read in
+    (:data:`~graph.aggregates.cypher.REFERRAL_TIES`), read in
     :data:`PARALLEL_READS` runs of consecutive periods at once: Neo4j runs a
     query on one core, and a large region's ties are most of the time.
     """

@@ -14,9 +14,9 @@ from typing import Any
 from domain.errors import BadUserInput
 from domain.vocabulary import Availability, OrganizationKind
 from graph.db import Database
-from graph.organizations import OrganizationFilter
+from graph.directory.organizations import OrganizationFilter
+from graph.directory.services import AVAILABILITY_RANK, ServiceFilter
 from graph.projection import Projection, map_projection
-from graph.services import AVAILABILITY_RANK, ServiceFilter
 from graph.validation import check_enum, check_id
 
 __all__ = [

@@ -1,6 +1,6 @@
 """The outbox: notifications written in the transaction of what they tell.
 
-:func:`notify_event` is called by :func:`graph.referral_events.record_event`,
+:func:`notify_event` is called by :func:`graph.referral.events.record_event`,
 so a referral event and the notifications it creates (the table in
 :mod:`domain.notifications`) commit together or not at all: nothing is told
 that did not happen, and nothing that happened goes untold. The sweep adds

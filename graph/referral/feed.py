@@ -1,7 +1,7 @@
 """Follow an organization's referral events by feed position: works across API processes.
 
 Every event holds a position in its sender's feed and one in its receiver's
-(:mod:`graph.referral_events`). Positions of one organization are taken
+(:mod:`graph.referral.events`). Positions of one organization are taken
 under that organization's feed lock, held to commit, so they are gap-free
 and in commit order: ``position > cursor`` misses nothing and repeats
 nothing. An organization that refers to itself has one position per event.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.db import Database
-from graph.referrals import EVENT_FIELDS
+from graph.referral.commands import EVENT_FIELDS
 
 __all__ = ["events_after", "latest_position"]
 

@@ -11,7 +11,7 @@ that holds the referral's lock. The event is numbered twice:
   one ``(:EventFeed {organizationId})`` node per organization whose lock is
   held to commit. So, per organization, position order is commit order and a
   subscriber that reads ``position > cursor`` misses nothing (see
-  :mod:`graph.event_feed`). A slow transaction stalls only writes that touch
+  :mod:`graph.referral.feed`). A slow transaction stalls only writes that touch
   one of its two organizations, never the rest of the network: there is no
   global counter. Feeds are locked in organization-id order, so two writers
   between the same pair cannot deadlock.
@@ -19,7 +19,7 @@ that holds the referral's lock. The event is numbered twice:
 The referral then takes the event's status and, when the event closes its
 loop (:func:`domain.lifecycle.closes_loop`), its ``closedAt``. The
 notifications the event calls for (:mod:`domain.notifications`) are written
-in the same transaction (:func:`graph.notification_outbox.notify_event`): an
+in the same transaction (:func:`graph.notify.outbox.notify_event`): an
 outbox.
 """
 
@@ -31,7 +31,7 @@ from datetime import datetime
 from domain.lifecycle import closes_loop
 from domain.vocabulary import EventType, ReferralStatus
 from graph.db import Tx
-from graph.notification_outbox import notify_event
+from graph.notify.outbox import notify_event
 
 __all__ = ["FEED_POSITIONS", "record_event"]
 

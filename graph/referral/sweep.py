@@ -1,7 +1,7 @@
 """The sweep: expire unacknowledged referrals, purge family contact after retention, remind.
 
 Reminders before ``acknowledgeBy`` and escalations to coordinators are
-notifications the sweep creates (:func:`graph.notification_outbox.create_reminders`),
+notifications the sweep creates (:func:`graph.notify.outbox.create_reminders`),
 after the expiries, so an expired referral is never reminded.
 
 Run by ``maillage sweep`` and periodically inside the server. Idempotent: a
@@ -18,10 +18,10 @@ from domain.deadlines import expires_at, is_expirable
 from domain.lifecycle import ACTIONS, Action, next_status
 from domain.notifications import ReminderPolicy
 from domain.vocabulary import EventType, ReferralStatus
-from graph import referral_conditions as when
 from graph.db import Database, Tx
-from graph.notification_outbox import create_reminders
-from graph.referral_events import record_event
+from graph.notify.outbox import create_reminders
+from graph.referral import conditions as when
+from graph.referral.events import record_event
 
 __all__ = ["SweepResult", "sweep"]
 

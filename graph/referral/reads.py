@@ -19,11 +19,11 @@ from datetime import datetime
 from typing import Any
 
 from domain.vocabulary import ReferralStatus
-from graph import referral_conditions as when
 from graph.db import Database
-from graph.directory_reads import organization_map, service_map
+from graph.directory.reads import organization_map, service_map
 from graph.projection import Projection, Relation, map_projection
-from graph.referrals import ReferralFilter
+from graph.referral import conditions as when
+from graph.referral.commands import ReferralFilter
 from graph.validation import check_enum, check_id
 
 __all__ = ["Keyset", "ReferralPage", "referral_map", "referral_page", "referral_read"]
