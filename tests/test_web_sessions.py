@@ -83,7 +83,9 @@ async def test_cookie_posts_need_the_csrf_token_and_an_allowed_origin(
     missing = await client.post("/graphql", json=ME)
     assert missing.status_code == 403
     assert missing.json()["errors"][0]["extensions"]["code"] == "CSRF_REJECTED"
-    wrong = await client.post("/graphql", json=ME, headers={"X-CSRF-Token": csrf[:-1] + "0"})
+    # Change the last character to one it is not, so the wrong token is never the right one.
+    tampered = csrf[:-1] + ("1" if csrf.endswith("0") else "0")
+    wrong = await client.post("/graphql", json=ME, headers={"X-CSRF-Token": tampered})
     assert wrong.status_code == 403
     foreign = await client.post(
         "/graphql", json=ME, headers={"X-CSRF-Token": csrf, "Origin": "https://evil.example"}
