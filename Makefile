@@ -32,8 +32,9 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 
 web: web/dist/index.html
 
+# `make run WORKERS=4` serves with four API processes (default: MAILLAGE_WORKERS, else one).
 run: setup web
-	$(BIN)/maillage run
+	$(BIN)/maillage run $(if $(WORKERS),--workers $(WORKERS))
 
 test: setup web
 	$(BIN)/pytest

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -37,7 +38,14 @@ from schema import build_schema
 from schema.context import Context
 from server.auth import BearerAuthMiddleware, principal_from_header
 from server.json_errors import JsonErrorMiddleware
-from server.limits import BodySizeLimitMiddleware, RateLimitMiddleware
+from server.limits import (
+    BodySizeLimitMiddleware,
+    Buckets,
+    MemoryBuckets,
+    RateLimitMiddleware,
+    SharedBuckets,
+)
+from server.logs import configure_logging
 from server.mail_catcher import MailCatcher, mail_routes
 from server.mailer import deliver_forever
 from server.middleware import RequestIdMiddleware
@@ -220,11 +228,7 @@ def create_app(
     # JSON errors.
     app.add_middleware(JsonErrorMiddleware)
     app.add_middleware(BearerAuthMiddleware, settings=settings, monotonic=monotonic, clock=clock)
-    app.add_middleware(
-        RateLimitMiddleware,
-        per_minute=settings.rate_limit_per_minute,
-        burst=settings.rate_limit_burst,
-    )
+    app.add_middleware(RateLimitMiddleware, buckets=_buckets(settings))
     app.add_middleware(RequestTimeLimitMiddleware, seconds=settings.request_time_limit_seconds)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
@@ -232,6 +236,19 @@ def create_app(
     return app
 
 
+def _buckets(settings: Settings) -> Buckets:
+    """The rate limit's buckets: shared with the other workers when a file is set."""
+    if settings.rate_limit_path:
+        return SharedBuckets(
+            Path(settings.rate_limit_path),
+            settings.rate_limit_per_minute,
+            settings.rate_limit_burst,
+        )
+    return MemoryBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
+
+
 def app_factory() -> Any:
-    """For ``uvicorn --factory server.app:app_factory``."""
-    return create_app()
+    """For ``uvicorn --factory server.app:app_factory``: each worker of ``maillage serve``."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    return create_app(settings)

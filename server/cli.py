@@ -10,8 +10,11 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import os
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from neo4j.exceptions import AuthError, ServiceUnavailable
@@ -27,6 +30,7 @@ from server.settings import ConfigurationError, Settings
 __all__ = ["main"]
 
 T = TypeVar("T")
+log = logging.getLogger("maillage.cli")
 
 
 def _local_server(settings: Settings) -> local.LocalNeo4j:
@@ -194,17 +198,51 @@ def cmd_serve(
     configure_logging(settings.log_level)
     host = args.host or settings.host
     port = args.port or settings.port
-    uvicorn.run(
-        create_app(settings, mail_catcher=mail_catcher),
+    workers = settings.worker_count if getattr(args, "workers", None) is None else args.workers
+    if not 1 <= workers <= 64:
+        raise ConfigurationError(f"--workers {workers}: serve with 1 to 64 workers.")
+    if workers > 1 and mail_catcher is not None:
+        print(
+            "The development mail catcher lives in this process: serving with one worker "
+            "(set MAILLAGE_SMTP_HOST to serve with several).",
+            flush=True,
+        )
+        workers = 1
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "access_log": False,
+        "ws": "websockets-sansio",
+        "timeout_keep_alive": int(settings.http_keep_alive_seconds),
+        "limit_concurrency": settings.http_max_concurrency,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings, mail_catcher=mail_catcher), **options)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="maillage-") as state:
+        os.environ.update(_worker_environment(settings, host, port, Path(state)))
+        log.info("serving", extra={"workers": workers, "host": host, "port": port})
+        uvicorn.run("server.app:app_factory", factory=True, workers=workers, **options)
+    return 0
+
+
+def _worker_environment(settings: Settings, host: str, port: int, state: Path) -> dict[str, str]:
+    """What each worker reads its settings from: these settings, migrated once, one limit.
+
+    The migrations run here, once, before the workers start, so they do not race each
+    other; the rate limit's buckets go to a file the workers share unless one is set.
+    """
+    if settings.apply_migrations_on_start:
+        _with_db(settings, migrations.migrate)
+    shared = dataclasses.replace(
+        settings,
         host=host,
         port=port,
-        log_config=None,
-        access_log=False,
-        ws="websockets-sansio",
-        timeout_keep_alive=int(settings.http_keep_alive_seconds),
-        limit_concurrency=settings.http_max_concurrency,
+        apply_migrations_on_start=False,
+        rate_limit_path=settings.rate_limit_path or str(state / "rate-limit.sqlite3"),
     )
-    return 0
+    return shared.to_env()
 
 
 def _has_aiosmtpd() -> bool:
@@ -281,6 +319,11 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--host")
         p.add_argument("--port", type=int)
+        p.add_argument(
+            "--workers",
+            type=int,
+            help="API processes (default MAILLAGE_WORKERS: one per core in production)",
+        )
         if name == "run":
             p.add_argument(
                 "--no-local-neo4j",

@@ -128,6 +128,11 @@ class Settings:
     max_batch_operations: Annotated[int, Env("MAILLAGE_MAX_BATCH_OPERATIONS"), Ge(1)] = 10
     rate_limit_per_minute: Annotated[int, Env("MAILLAGE_RATE_LIMIT_PER_MINUTE"), Ge(1)] = 600
     rate_limit_burst: Annotated[int, Env("MAILLAGE_RATE_LIMIT_BURST"), Ge(1)] = 120
+    # Where the workers of one machine share their rate-limit buckets (a SQLite file).
+    # Blank: in memory with one worker; `maillage serve` with several makes one for the run.
+    rate_limit_path: Annotated[str, Env("MAILLAGE_RATE_LIMIT_PATH")] = ""
+    # API processes `maillage serve` starts (0: one per core in production, one otherwise).
+    workers: Annotated[int, Env("MAILLAGE_WORKERS"), Ge(0), Le(64)] = 0
     max_subscriptions_per_connection: Annotated[
         int, Env("MAILLAGE_MAX_SUBSCRIPTIONS_PER_CONNECTION"), Ge(1)
     ] = 5
@@ -239,6 +244,13 @@ class Settings:
         return self.env == "development"
 
     @property
+    def worker_count(self) -> int:
+        """How many API processes to serve with (``workers``, or its default)."""
+        if self.workers:
+            return self.workers
+        return (os.cpu_count() or 1) if self.env == "production" else 1
+
+    @property
     def smtp_configured(self) -> bool:
         """Whether e-mail notifications are delivered (an SMTP host is set)."""
         return bool(self.smtp_host)
@@ -276,6 +288,24 @@ class Settings:
     def variables(cls) -> dict[str, str]:
         """Environment variable -> field name, for every setting."""
         return {env.name: name for name, env in _env_of_fields(cls).items()}
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as the environment variables :meth:`from_env` reads back.
+
+        How ``maillage serve`` hands its settings, as adjusted by the command
+        line, to the worker processes it starts.
+        """
+        out: dict[str, str] = {}
+        for name, env in _env_of_fields(type(self)).items():
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                text = "true" if value else "false"
+            elif isinstance(value, tuple):
+                text = ",".join(value)
+            else:
+                text = str(value)
+            out[env.name] = text
+        return out
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
