@@ -280,7 +280,8 @@ def _service_gap(clock: Clock, directory: Directory) -> PlantedEvent:
         None,
         f"no service addresses {need} in {territory.name}: referrals for {need} sent by "
         "its organizations go to other territories or to unsuited services and are mostly "
-        "declined (OUT_OF_TERRITORY, SERVICE_NOT_ADAPTED, NO_CAPACITY) or redirected",
+        "declined (OUT_OF_TERRITORY, SERVICE_NOT_ADAPTED, NO_CAPACITY) or redirected; "
+        "outreach workers hear it at the territory's places, where no open service addresses it",
         territory=territory.id,
         need=need,
         details={},

@@ -7,13 +7,16 @@ housing — with *regular, repeated* presence. So each outreach organization
 keeps a weekly or fortnightly slot at a few places of its territory, follows
 the seasons (parks in summer, schools closed in July and August), attends the
 neighbourhood festivals, and meets more families as trust builds up.
+Workers note the needs they heard (up to three codes a visit, by prevalence).
 Planted presence (``planted_presence.py``) adds fixed visit schedules
 (:class:`Schedule`) at places of their own.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
 import math
 import random
 from collections.abc import Iterator, Sequence
@@ -107,14 +110,19 @@ def iter_presence(
     directory: Directory,
     places: list[Place],
     schedules: Sequence[Schedule] = (),
-    schedule_rng: random.Random | None = None,
+    prevalence: Sequence[tuple[str, float]] = (),
+    aside: random.Random | None = None,
 ) -> Iterator[PresenceRecord]:
     """Presence records, week by week in date order.
 
-    ``schedules`` add visits on fixed days; their hours and contacts are drawn
-    from ``schedule_rng``, so they leave the other visits as they were.
+    ``schedules`` add visits on fixed days; needs heard are drawn from
+    ``prevalence`` (none without it). Both draw from ``aside``, not ``rng``,
+    so they leave the other visits as they were.
     """
-    fixed = _scheduled_rows(schedules, schedule_rng or random.Random(0))
+    aside = aside or random.Random(0)
+    fixed = _scheduled_rows(schedules, aside)
+    codes = [n for n, w in prevalence if w > 0]
+    cumulative = list(itertools.accumulate(w for _, w in prevalence if w > 0))
     slots: list[_Slot] = []
     festival_goers: dict[int, list[int]] = {}
     for org in directory.organizations:
@@ -166,6 +174,7 @@ def iter_presence(
                 "date": (_EPOCH + timedelta(days=day)).isoformat(),
                 "hours": hours,
                 "contacts": contacts,
+                "needsHeard": _heard(aside, contacts, codes, cumulative),
             }
 
 
@@ -184,6 +193,20 @@ def _scheduled_rows(
             row = (day, schedule.org, schedule.place.index, hours, _poisson(rng, hours * rate))
             by_week.setdefault(day - calendar.weekday(), []).append(row)
     return by_week
+
+
+def _heard(
+    rng: random.Random, contacts: int, codes: list[str], cumulative: list[float]
+) -> list[str]:
+    """Up to three distinct need codes heard at a visit, at most one per family met."""
+    if not codes:
+        return []
+    heard: list[str] = []
+    for _ in range(min(contacts, rng.choice((0, 1, 1, 2, 2, 3)))):
+        code = codes[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
+        if code not in heard:
+            heard.append(code)
+    return heard
 
 
 def _festivals(

@@ -102,6 +102,7 @@ class PresenceRecord(TypedDict):
     date: str
     hours: float
     contacts: int
+    needsHeard: list[str]
 
 
 class Consent(TypedDict):

@@ -215,6 +215,7 @@ class Simulation:
             self.directory,
             self.places,
             self.planted_presence.schedules,
+            self.params.need_prevalence,
             random.Random(self._planted_presence_seed + 1),
         )
 

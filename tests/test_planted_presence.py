@@ -11,7 +11,9 @@ coordinator of the organization's network would:
 - IRREGULAR_PRESENCE: the place is never regularly visited (no trust lag,
   long gaps) and yields few referrals, fewer per hour than the regular place;
 - SELF_REFERRAL: the organization's own-service share is about the planted
-  one and it alone is flagged ``mostlyOwnServices``.
+  one and it alone is flagged ``mostlyOwnServices``;
+- and the planted SERVICE_GAP's need, heard by outreach workers everywhere,
+  is a need without an open service at the places of its territory only.
 
 Expected figures come from the manifest, never from the analytics.
 """
@@ -38,8 +40,9 @@ pytestmark = pytest.mark.slow
 QUERY = """
 query($net: ID!, $from: Date!, $to: Date!) {
   presenceAnalytics(networkId: $net, from: $from, to: $to) {
-    places { placeId visits hours referrals referralsPerHour weeks weeksWithPresence
-             shareOfWeeks longestGapWeeks trustLagWeeks }
+    places { placeId territoryId visits hours referrals referralsPerHour weeks
+             weeksWithPresence shareOfWeeks longestGapWeeks trustLagWeeks
+             needsWithoutOpenService { needCode count } }
     organizations { organizationId referrals ownServiceShare mostlyOwnServices }
   }
 }
@@ -48,7 +51,7 @@ query($net: ID!, $from: Date!, $to: Date!) {
 
 @pytest.fixture(scope="module")
 async def demo(db: Database, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The demo dataset imported; returns its planted presence by kind and its last day."""
+    """The demo dataset imported: its planted presence by kind, service gap, networks, days."""
     folder = run("demo", 7, tmp_path_factory.mktemp("demo-7-presence"))
     report = await import_dataset(db, Path(folder))
     assert report.ok, report.errors[:5]
@@ -57,7 +60,14 @@ async def demo(db: Database, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     assert set(truth) == {"REGULAR_PRESENCE", "IRREGULAR_PRESENCE", "SELF_REFERRAL"}
     first = date.fromisoformat(manifest["period"]["start"])
     last = date.fromisoformat(manifest["period"]["end"]) - timedelta(days=1)
-    return {"truth": truth, "first": first, "last": last}
+    events = {e["kind"]: e for e in manifest["plantedEvents"]}
+    return {
+        "truth": truth,
+        "gap": events["SERVICE_GAP"],
+        "networks": events["BROKER_CLOSURE"]["details"]["networkIds"],
+        "first": first,
+        "last": last,
+    }
 
 
 async def _analytics(
@@ -65,6 +75,10 @@ async def _analytics(
 ) -> dict[str, Any]:
     """``presenceAnalytics`` of the organization's network, as its coordinator sees it."""
     (network,) = await agg.organization_networks(db, organization, Window(start, end))
+    return await _network_analytics(world, network, start, end)
+
+
+async def _network_analytics(world: World, network: str, start: date, end: date) -> dict[str, Any]:
     coordinator = await world.caller("COORDINATOR", network={"id": network})
     data = await coordinator.data(
         QUERY, {"net": network, "from": start.isoformat(), "to": end.isoformat()}
@@ -151,3 +165,20 @@ async def test_the_self_referrer_is_flagged_for_referring_mostly_to_its_own_serv
     assert row["ownServiceShare"] >= share - 3 * math.sqrt(share * (1 - share) / n)
     flagged = [o["organizationId"] for o in body["organizations"] if o["mostlyOwnServices"]]
     assert flagged == [sender]
+
+
+async def test_the_service_gap_need_is_heard_without_an_open_service_in_its_territory_only(
+    world: World, demo: dict[str, Any]
+) -> None:
+    territory, need = demo["gap"]["territoryId"], demo["gap"]["needCode"]
+    unmet: dict[str, int] = {}
+    for network in demo["networks"]:
+        body = await _network_analytics(world, network, demo["first"], demo["last"])
+        for place in body["places"]:
+            for cell in place["needsWithoutOpenService"]:
+                if cell["needCode"] == need:
+                    unmet[place["territoryId"]] = unmet.get(place["territoryId"], 0) + cell["count"]
+    # The gap is the need's only territory without a provider (tests/test_planted_events.py
+    # checks the coverage): heard elsewhere, the need has an open service nearby.
+    assert list(unmet) == [territory]
+    assert unmet[territory] > 0
