@@ -148,7 +148,6 @@ def _regular(
 ) -> None:
     assert org.territory is not None
     kind = rng.choice(_REGULAR_KINDS)
-    place = _new_place(ids, namer, directory, places, kind, org.territory)
     first = clock.month_starts[params.month_of(params.regular_presence_start)] // DAY
     monday = first + (7 - _calendar(first).weekday()) % 7
     weekday = rng.randrange(1, 4)  # Tuesday to Thursday: no Monday holidays
@@ -156,6 +155,9 @@ def _regular(
         d for d in range(monday + weekday, clock.end // DAY, 7) if not closed_on(kind, _calendar(d))
     ]
     lag = rng.randint(*_LAG_WEEKS)
+    if not days:
+        return
+    place = _new_place(ids, namer, directory, places, kind, org.territory)
     schedule = Schedule(org.index, place, days, rng.choice((2.0, 2.5, 3.0)))
     truth.schedules.append(schedule)
     truth.regular, truth.trust_from = schedule, (monday + 7 * lag) * DAY
@@ -193,7 +195,6 @@ def _irregular(
 ) -> None:
     assert org.territory is not None
     kind = rng.choice(_IRREGULAR_KINDS)
-    place = _new_place(ids, namer, directory, places, kind, org.territory)
     first, last = clock.start // DAY, clock.end // DAY
     week = first - _calendar(first).weekday() + 7 * rng.randint(1, 6)
     days = []
@@ -202,6 +203,9 @@ def _irregular(
         if first <= day < last and not closed_on(kind, _calendar(day)):
             days.append(day)
         week += 7 * rng.randint(*_GAP_WEEKS)
+    if not days:
+        return
+    place = _new_place(ids, namer, directory, places, kind, org.territory)
     schedule = Schedule(org.index, place, days, rng.choice((1.5, 2.0)))
     truth.schedules.append(schedule)
     truth.irregular = schedule
