@@ -87,7 +87,8 @@ class SimulationParams:
 
     Planted events
     --------------
-    planted: plant the five ground-truth events of the manifest (True).
+    planted: plant the five ground-truth events and the three presence
+        situations of the manifest (True).
     capacity_shock_start: where the capacity shock starts, as a fraction of the
         period (0.3); it lasts ``capacity_shock_months`` (4).
     black_hole_ack_probability: acknowledgement probability of the black-hole
@@ -95,6 +96,10 @@ class SimulationParams:
     partnership_start: fraction of the period at which the planted partnership
         is declared (0.5).
     broker_closure: fraction of the period at which the broker closes (0.7).
+    regular_presence_start: fraction of the period at which the planted weekly
+        presence at a new place starts (0.25); see ``planted_presence.py``.
+    self_referral_share: share of the planted self-referrer's referrals from
+        places that go to its sister organization's services (0.85).
     """
 
     preset: str = "custom"
@@ -175,6 +180,8 @@ class SimulationParams:
     black_hole_ack_probability: float = 0.08
     partnership_start: float = 0.5
     broker_closure: float = 0.7
+    regular_presence_start: float = 0.25
+    self_referral_share: float = 0.85
 
     def __post_init__(self) -> None:
         groups = self.territories // max(1, self.territories_per_network)
@@ -202,9 +209,13 @@ class SimulationParams:
         unknown_needs = {n for n, _ in self.need_prevalence} - set(NEEDS)
         if unknown_kinds or unknown_needs:
             problems.append(f"unknown codes: {sorted(unknown_kinds | unknown_needs)}")
-        for name in ("capacity_shock_start", "partnership_start", "broker_closure"):
+        for name in (
+            "capacity_shock_start", "partnership_start", "broker_closure", "regular_presence_start",
+        ):  # fmt: skip
             if not 0.05 <= getattr(self, name) <= 0.95:
                 problems.append(f"{name} must be a fraction of the period in [0.05, 0.95]")
+        if not 0.0 <= self.self_referral_share <= 1.0:
+            problems.append("self_referral_share must be a probability in [0, 1]")
         if problems:
             raise ValueError("invalid SimulationParams: " + "; ".join(problems))
 

@@ -26,7 +26,7 @@ from simulator.params import SimulationParams
 from simulator.partnerships import Partnership
 from simulator.records import PlantedEvent
 
-__all__ = ["GAP_NEEDS", "Planted", "choose_gap", "plant"]
+__all__ = ["GAP_NEEDS", "Planted", "choose_gap", "expected_shares", "plant"]
 
 GAP_NEEDS = ("HOUSING", "MENTAL_HEALTH", "EMPLOYMENT", "IMMIGRATION_FRANCISATION")
 _HOLDERS = ("COMMUNITY", "HOUSING", "EMPLOYMENT", "FOOD_SECURITY")
@@ -63,7 +63,7 @@ def plant(
     """Plant the events in ``directory`` and ``partnerships`` (edited in place)."""
     if not params.planted:
         return Planted([])
-    shares = _expected_shares(directory, dict(params.need_prevalence))
+    shares = expected_shares(directory, dict(params.need_prevalence))
     taken = set(directory.bridges)
     planted = Planted([])
     planted.events.append(_capacity_shock(params, clock, rng, directory, shares, taken))
@@ -74,7 +74,7 @@ def plant(
     return planted
 
 
-def _expected_shares(directory: Directory, prevalence: dict[str, float]) -> list[float]:
+def expected_shares(directory: Directory, prevalence: dict[str, float]) -> list[float]:
     """Each service's expected share of all referrals, from attractiveness and competition."""
     orgs, services = directory.organizations, directory.services
     pull: dict[tuple[int, str], float] = defaultdict(float)
@@ -280,7 +280,8 @@ def _service_gap(clock: Clock, directory: Directory) -> PlantedEvent:
         None,
         f"no service addresses {need} in {territory.name}: referrals for {need} sent by "
         "its organizations go to other territories or to unsuited services and are mostly "
-        "declined (OUT_OF_TERRITORY, SERVICE_NOT_ADAPTED, NO_CAPACITY) or redirected",
+        "declined (OUT_OF_TERRITORY, SERVICE_NOT_ADAPTED, NO_CAPACITY) or redirected; "
+        "outreach workers hear it at the territory's places, where no open service addresses it",
         territory=territory.id,
         need=need,
         details={},

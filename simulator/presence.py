@@ -7,14 +7,19 @@ housing — with *regular, repeated* presence. So each outreach organization
 keeps a weekly or fortnightly slot at a few places of its territory, follows
 the seasons (parks in summer, schools closed in July and August), attends the
 neighbourhood festivals, and meets more families as trust builds up.
+Workers note the needs they heard (up to three codes a visit, by prevalence).
+Planted presence (``planted_presence.py``) adds fixed visit schedules
+(:class:`Schedule`) at places of their own.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
 from simulator._clock import DAY, Clock, is_holiday
@@ -23,7 +28,7 @@ from simulator.directory import Directory
 from simulator.names import Namer
 from simulator.records import PresenceRecord
 
-__all__ = ["Place", "build_places", "iter_presence"]
+__all__ = ["Place", "Schedule", "build_places", "closed_on", "iter_presence"]
 
 _KINDS = (
     ("PARK", 0.16), ("GROCERY", 0.13), ("SOCIAL_HOUSING", 0.11), ("SCHOOL", 0.12),
@@ -48,6 +53,16 @@ class Place:
     name: str
     kind: str
     territory: int
+
+
+@dataclasses.dataclass(slots=True)
+class Schedule:
+    """Visits of one organization to one place on fixed days (epoch days, ascending)."""
+
+    org: int
+    place: Place
+    days: list[int]
+    hours: float
 
 
 @dataclasses.dataclass(slots=True)
@@ -90,9 +105,24 @@ def build_places(
 
 
 def iter_presence(
-    clock: Clock, rng: random.Random, directory: Directory, places: list[Place]
+    clock: Clock,
+    rng: random.Random,
+    directory: Directory,
+    places: list[Place],
+    schedules: Sequence[Schedule] = (),
+    prevalence: Sequence[tuple[str, float]] = (),
+    aside: random.Random | None = None,
 ) -> Iterator[PresenceRecord]:
-    """Presence records, week by week in date order."""
+    """Presence records, week by week in date order.
+
+    ``schedules`` add visits on fixed days; needs heard are drawn from
+    ``prevalence`` (none without it). Both draw from ``aside``, not ``rng``,
+    so they leave the other visits as they were.
+    """
+    aside = aside or random.Random(0)
+    fixed = _scheduled_rows(schedules, aside)
+    codes = [n for n, w in prevalence if w > 0]
+    cumulative = list(itertools.accumulate(w for _, w in prevalence if w > 0))
     slots: list[_Slot] = []
     festival_goers: dict[int, list[int]] = {}
     for org in directory.organizations:
@@ -122,13 +152,14 @@ def iter_presence(
             if (week + slot.phase) % slot.every or not first_day <= day < last_day:
                 continue
             calendar = _EPOCH + timedelta(days=day)
-            if _closed(slot.place.kind, calendar) or rng.random() < _skip(calendar):
+            if closed_on(slot.place.kind, calendar) or rng.random() < _skip(calendar):
                 continue
             hours = max(1.0, slot.hours + rng.choice((-0.5, 0.0, 0.0, 0.0, 0.5)))
             trust = 1.0 - 0.5 * math.exp(-slot.visits / 8)  # regular presence builds trust
             rate = _CONTACTS_PER_HOUR[slot.place.kind] * trust * _season(slot.place.kind, calendar)
             slot.visits += 1
             rows.append((day, slot.org, slot.place.index, hours, _poisson(rng, hours * rate)))
+        rows.extend(fixed.get(week_start, []))
         for day, place_index in festivals.get(week_start, []):
             for goer in festival_goers[place_index]:
                 if rng.random() < 0.85:
@@ -143,7 +174,39 @@ def iter_presence(
                 "date": (_EPOCH + timedelta(days=day)).isoformat(),
                 "hours": hours,
                 "contacts": contacts,
+                "needsHeard": _heard(aside, contacts, codes, cumulative),
             }
+
+
+def _scheduled_rows(
+    schedules: Sequence[Schedule], rng: random.Random
+) -> dict[int, list[tuple[int, int, int, float, int]]]:
+    """Rows of the fixed schedules, keyed by the Monday of their week."""
+    by_week: dict[int, list[tuple[int, int, int, float, int]]] = {}
+    for schedule in schedules:
+        kind = schedule.place.kind
+        for visits, day in enumerate(schedule.days):
+            calendar = _EPOCH + timedelta(days=day)
+            hours = max(1.0, schedule.hours + rng.choice((-0.5, 0.0, 0.0, 0.0, 0.5)))
+            trust = 1.0 - 0.5 * math.exp(-visits / 8)
+            rate = _CONTACTS_PER_HOUR[kind] * trust * _season(kind, calendar)
+            row = (day, schedule.org, schedule.place.index, hours, _poisson(rng, hours * rate))
+            by_week.setdefault(day - calendar.weekday(), []).append(row)
+    return by_week
+
+
+def _heard(
+    rng: random.Random, contacts: int, codes: list[str], cumulative: list[float]
+) -> list[str]:
+    """Up to three distinct need codes heard at a visit, at most one per family met."""
+    if not codes:
+        return []
+    heard: list[str] = []
+    for _ in range(min(contacts, rng.choice((0, 1, 1, 2, 2, 3)))):
+        code = codes[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
+        if code not in heard:
+            heard.append(code)
+    return heard
 
 
 def _festivals(
@@ -165,7 +228,7 @@ def _festivals(
     return by_week
 
 
-def _closed(kind: str, day: date) -> bool:
+def closed_on(kind: str, day: date) -> bool:
     """Whether nobody goes to that kind of place on that day."""
     if is_holiday(day) or (day.month == 12 and day.day >= 22) or (day.month == 1 and day.day <= 3):
         return True

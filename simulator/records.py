@@ -22,6 +22,7 @@ __all__ = [
     "PartnershipRecord",
     "PlaceRecord",
     "PlantedEvent",
+    "PlantedPresenceRecord",
     "PresenceRecord",
     "ReferralRecord",
     "ServiceRecord",
@@ -101,6 +102,7 @@ class PresenceRecord(TypedDict):
     date: str
     hours: float
     contacts: int
+    needsHeard: list[str]
 
 
 class Consent(TypedDict):
@@ -148,6 +150,20 @@ class PlantedEvent(TypedDict):
     serviceId: str | None
     territoryId: str | None
     needCode: str | None
+    start: str
+    end: str | None
+    expectedSignal: str
+    details: dict[str, Any]
+
+
+class PlantedPresenceRecord(TypedDict):
+    """A ground-truth presence situation of ``manifest.json`` (absent fields are null)."""
+
+    kind: str
+    organizationId: str
+    partnerOrganizationId: str | None
+    placeId: str | None
+    territoryId: str
     start: str
     end: str | None
     expectedSignal: str

@@ -26,6 +26,7 @@ from simulator.lifecycle import Lifecycle, Step
 from simulator.params import SimulationParams
 from simulator.partnerships import PartnerIndex, Partnership
 from simulator.planted import Planted
+from simulator.planted_presence import OutreachTruth, PlantedPresence
 from simulator.presence import Place
 from simulator.records import Consent, EventRecord, ReferralRecord
 from simulator.routing import Router
@@ -57,7 +58,7 @@ class _Family:
 
 @dataclasses.dataclass(slots=True)
 class _Redirect:
-    """A referral to send after a redirect."""
+    """A referral to send later: after a redirect, or a planted self-referral (``place``)."""
 
     parent_id: str
     sender: Organization
@@ -67,6 +68,7 @@ class _Redirect:
     urgency: str
     consent: Consent
     depth: int
+    place: str | None = None
 
 
 class ReferralStream:
@@ -82,6 +84,7 @@ class ReferralStream:
         planted: Planted,
         seed: int,
         ids: IdFactory,
+        planted_presence: PlantedPresence | None = None,
     ) -> None:
         self.params, self.clock, self.directory, self.places = params, clock, directory, places
         self.rng = random.Random(seed)
@@ -90,6 +93,14 @@ class ReferralStream:
         partners = PartnerIndex(partnerships, len(self.orgs))
         self.router = Router(params, directory, partners, planted, random.Random(seed + 1))
         self.lifecycle = Lifecycle(params, clock, random.Random(seed + 2))
+        # The planted self-referrer's referrals to its sister come on top of the others, with
+        # their own draws and ids, so the rest of the stream stays as it would be without them.
+        self.outreach = OutreachTruth(
+            planted_presence or PlantedPresence([], []), directory, random.Random(seed + 3)
+        )
+        self._own_lifecycle = Lifecycle(params, clock, random.Random(seed + 4))
+        self._own_ids = IdFactory(seed + 5)
+        self._own_queue: list[tuple[int, int, _Redirect]] = []
         self.prevalence = [(n, w) for n, w in params.need_prevalence if w > 0]
         self.ack_by = params.ack_delay_hours * HOUR
         self._queue: list[tuple[int, int, _Redirect]] = []
@@ -166,6 +177,11 @@ class ReferralStream:
         if sender.places and rng.random() < params.place_share:
             here = [p for p in sender.places if self.places[p].territory == family.territory]
             place = self.places[rng.choice(here)].id if here else None
+        place = self.outreach.place(sender, family.territory, t, place)
+        recruited = self.outreach.recruitment(sender, t, place)
+        if recruited is not None:
+            self._recruit(sender, place, *recruited)
+            place = None
         consent: Consent = {
             "given": True,
             "at": self.clock.format(t - rng.randint(5 * 60, 2 * DAY)),
@@ -187,17 +203,21 @@ class ReferralStream:
         consent: Consent,
         parent_id: str | None,
         depth: int,
+        own: bool = False,
     ) -> tuple[ReferralRecord, list[EventRecord]]:
+        """One referral and its events; ``own``: a planted self-referral (no redirect)."""
         clock = self.clock
         receiver = self.orgs[service.org]
-        self.router.record(sender, service, needs[0])
-        referral_id = self.ids.new()
+        lifecycle, ids = (self._own_lifecycle, self._own_ids) if own else (self.lifecycle, self.ids)
+        if not own:
+            self.router.record(sender, service, needs[0])
+        referral_id = ids.new()
         deadline = min(
             clock.end,
             sender.closed_at if sender.closed_at is not None else clock.end,
             receiver.closed_at if receiver.closed_at is not None else clock.end,
         )
-        steps = self.lifecycle.steps(
+        steps = lifecycle.steps(
             sent_at=t,
             acknowledge_by=t + self.ack_by,
             service=service,
@@ -207,7 +227,7 @@ class ReferralStream:
             ack_probability=receiver.ack_probability,
             ack_speed=receiver.ack_speed,
             deadline=deadline,
-            may_redirect=depth < _MAX_REDIRECTS,
+            may_redirect=not own and depth < _MAX_REDIRECTS,
         )
         if steps[-1].type == "REDIRECTED":
             redirect = _Redirect(
@@ -229,12 +249,12 @@ class ReferralStream:
             "overrideAvailability": service.availability_at(t) != "OPEN",
             "consent": consent,
             "redirectedFromId": parent_id,
-            "idempotencyKey": self.ids.key(),
+            "idempotencyKey": ids.key(),
         }
         actors = {"sender": sender.id, "receiver": receiver.id, None: None}
         events: list[EventRecord] = [
             {
-                "id": self.ids.new(),
+                "id": ids.new(),
                 "referralId": referral_id,
                 "type": step.type,
                 "status": step.type,
@@ -269,14 +289,44 @@ class ReferralStream:
         self._sequence += 1
         heapq.heappush(self._queue, (at, self._sequence, redirect))
 
+    def _recruit(
+        self, sender: Organization, place: str | None, at: int, service: Service, need: str
+    ) -> None:
+        """Queue a planted self-referral: a new family met at ``place``, sent to the sister."""
+        rng = self.outreach.rng
+        if at >= self.clock.end:
+            return
+        family = _Family(self._own_ids.new(), sender.coverage[0])
+        consent: Consent = {
+            "given": True,
+            "at": self.clock.format(at - rng.randint(5 * 60, 15 * 60)),
+            "method": "VERBAL" if rng.random() < 0.7 else "WRITTEN",
+            "scope": "REFERRAL_AND_CONTACT_SHARING",
+        }
+        urgency = _pick(rng, _URGENCIES)
+        queued = _Redirect("", sender, service, family, [need], urgency, consent, 0, place)
+        self._sequence += 1
+        heapq.heappush(self._own_queue, (at, self._sequence, queued))
+
     def _drain(self, limit: int) -> Iterator[tuple[ReferralRecord, list[EventRecord]]]:
-        """Send the queued redirects due before ``limit``."""
-        while self._queue and self._queue[0][0] < limit:
-            at, _, r = heapq.heappop(self._queue)
-            yield self._send(
-                at, r.sender, r.service, r.family, r.needs, r.urgency, None, r.consent,
-                r.parent_id, r.depth,
-            )  # fmt: skip
+        """Send the queued redirects and planted self-referrals due before ``limit``."""
+        while True:
+            redirect_at = self._queue[0][0] if self._queue else limit
+            own_at = self._own_queue[0][0] if self._own_queue else limit
+            if min(redirect_at, own_at) >= limit:
+                return
+            if redirect_at <= own_at:
+                at, _, r = heapq.heappop(self._queue)
+                yield self._send(
+                    at, r.sender, r.service, r.family, r.needs, r.urgency, None, r.consent,
+                    r.parent_id, r.depth,
+                )  # fmt: skip
+            else:
+                at, _, r = heapq.heappop(self._own_queue)
+                yield self._send(
+                    at, r.sender, r.service, r.family, r.needs, r.urgency, r.place, r.consent,
+                    None, 0, own=True,
+                )  # fmt: skip
 
     def _family(self, sender: Organization, t: int) -> _Family:
         rng = self.rng

@@ -21,6 +21,7 @@ from simulator.names import Namer
 from simulator.params import SimulationParams
 from simulator.partnerships import Partnership, background_partnerships
 from simulator.planted import Planted, choose_gap, plant
+from simulator.planted_presence import PlantedPresence, plant_presence
 from simulator.presence import Place, build_places, iter_presence
 from simulator.records import (
     FILES,
@@ -71,6 +72,12 @@ class Simulation:
         self._presence_seed = seeds[7]
         self._referral_seed = master.getrandbits(64)
         self._referral_ids = IdFactory(master.getrandbits(64))
+        # Drawn last and planted after the places, so nothing above changes with it.
+        self._planted_presence_seed = master.getrandbits(64)
+        self.planted_presence: PlantedPresence = plant_presence(
+            params, clock, random.Random(self._planted_presence_seed), ids, namer,
+            self.directory, self.planted, self.places, self.partnerships,
+        )  # fmt: skip
 
     # -- the small files ---------------------------------------------------
 
@@ -172,7 +179,7 @@ class Simulation:
         ]
 
     def partnership_records(self) -> list[PartnershipRecord]:
-        """Declared partnerships, the planted one last."""
+        """Declared partnerships; the planted ones last (new partnership, then shared staff)."""
         orgs, clock = self.directory.organizations, self.clock
         return [
             {
@@ -203,7 +210,13 @@ class Simulation:
     def presence(self) -> Iterator[PresenceRecord]:
         """Outreach presence records in date order."""
         return iter_presence(
-            self.clock, random.Random(self._presence_seed), self.directory, self.places
+            self.clock,
+            random.Random(self._presence_seed),
+            self.directory,
+            self.places,
+            self.planted_presence.schedules,
+            self.params.need_prevalence,
+            random.Random(self._planted_presence_seed + 1),
         )
 
     def referrals(
@@ -219,6 +232,7 @@ class Simulation:
             self.planted,
             self._referral_seed,
             self._referral_ids,
+            self.planted_presence,
         )
         return stream.stream(progress)
 
@@ -236,6 +250,7 @@ class Simulation:
             "params": self.params.to_json(),
             "counts": {name: counts.get(name, 0) for name, _ in FILES},
             "plantedEvents": self.planted.events,
+            "plantedPresence": self.planted_presence.records,
         }
 
 

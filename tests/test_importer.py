@@ -112,6 +112,7 @@ class Tiny:
                     "date": day,
                     "hours": 2.0,
                     "contacts": 5,
+                    "needsHeard": ["HOUSING", "income"],
                 }
                 for day in ("2024-05-01", "2024-05-08")
             ],
@@ -455,6 +456,25 @@ async def test_a_dataset_in_csv_imports_like_its_jsonl_twin(db: Database, tmp_pa
     assert (after[0] - before[0], after[1] - before[1]) == (38, 63)
     r1 = await referral(db, tiny.referrals[0])
     assert r1["consentGiven"] is True and r1["status"] == "COMPLETED"
+    assert await _needs_heard(db, tiny) == [["HOUSING", "INCOME"]] * 2
+
+
+async def _needs_heard(db: Database, tiny: Tiny) -> list[list[str]]:
+    rows = await db.rows(
+        "MATCH (:Organization {id: $org})-[x:PRESENT_AT]->(:Place {id: $place}) "
+        "RETURN x.needsHeard AS needs ORDER BY x.date",
+        org=tiny.a,
+        place=tiny.park,
+    )
+    return [list(r["needs"]) for r in rows]
+
+
+async def test_needs_heard_at_a_visit_are_imported_as_codes(db: Database, tmp_path: Path) -> None:
+    tiny = Tiny()
+    tiny.rows["presence"][1]["needsHeard"] = []
+    report = await import_dataset(db, tiny.write(tmp_path))
+    assert report.ok, report.errors
+    assert await _needs_heard(db, tiny) == [["HOUSING", "INCOME"], []]
 
 
 async def test_a_bad_csv_cell_is_reported_with_its_line_counting_the_header(

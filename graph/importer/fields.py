@@ -263,6 +263,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("date", _date),
         Field("hours", _float(0, 24), csv="float"),
         Field("contacts", _int(0, 100_000), csv="int"),
+        Field("needsHeard", _list(_need), [], "list"),
     ),
     "referrals": (
         Field("id", _id),

@@ -120,11 +120,12 @@ STATEMENTS: dict[str, str] = {
         "CALL (o, p, row) { "
         "  OPTIONAL MATCH (o)-[x:PRESENT_AT]->(p) WHERE toString(x.date) IN row.dates "
         "  SET x.hours = row.visits[toString(x.date)].hours, "
-        "      x.contacts = row.visits[toString(x.date)].contacts "
+        "      x.contacts = row.visits[toString(x.date)].contacts, "
+        "      x.needsHeard = row.visits[toString(x.date)].needsHeard "
         "  RETURN collect(toString(x.date)) AS known } "
         "UNWIND [day IN row.dates WHERE NOT day IN known] AS day "
         "CREATE (o)-[:PRESENT_AT {id: randomUUID(), date: date(day), hours: row.visits[day].hours, "
-        "contacts: row.visits[day].contacts}]->(p)"
+        "contacts: row.visits[day].contacts, needsHeard: row.visits[day].needsHeard}]->(p)"
     ),
     "referrals": (
         "UNWIND $rows AS row "
@@ -231,7 +232,11 @@ def presence_payload(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             (row["organizationId"], row["placeId"]),
             {"organizationId": row["organizationId"], "placeId": row["placeId"], "visits": {}},
         )
-        pair["visits"][row["date"]] = {"hours": row["hours"], "contacts": row["contacts"]}
+        pair["visits"][row["date"]] = {
+            "hours": row["hours"],
+            "contacts": row["contacts"],
+            "needsHeard": row["needsHeard"],
+        }
     return [{**pair, "dates": list(pair["visits"])} for pair in pairs.values()]
 
 

@@ -166,4 +166,5 @@ def test_unplanted_regions_plant_nothing() -> None:
     data = simulate(params, 3)
 
     assert data.manifest["plantedEvents"] == []
+    assert data.manifest["plantedPresence"] == []
     assert all(o["active"] for o in data.organizations)

@@ -24,7 +24,7 @@ FIELDS = {
     ],
     "availability.jsonl": ["serviceId", "availability", "at"],
     "partnerships.jsonl": ["sourceId", "targetId", "kind", "since", "until"],
-    "presence.jsonl": ["organizationId", "placeId", "date", "hours", "contacts"],
+    "presence.jsonl": ["organizationId", "placeId", "date", "hours", "contacts", "needsHeard"],
     "referrals.jsonl": [
         "id", "senderId", "receiverId", "serviceId", "familyId", "familyRef", "needCodes",
         "urgency", "placeId", "sentAt", "acknowledgeBy", "overrideAvailability", "consent",
