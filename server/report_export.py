@@ -5,7 +5,8 @@ window cut into periods:
 
 - ``graphs/<period start>.graphml`` (or ``.gexf``, or node-link ``.json``):
   one referral graph per period, organizations as nodes (id, kind,
-  territory), referral counts on the edges;
+  territory), referral counts on the edges; with ``gexf``, also
+  ``graphs/window.gexf``, one dynamic GEXF 1.3 graph over the whole window;
 - ``edges``, ``nodes``, ``network_metrics``,
   ``organization_metrics`` and ``funnel_need_territory`` tables (CSV, or
   JSON with ``--format json``), each with a ``period`` column;
@@ -48,7 +49,7 @@ from analytics.export import (
     period_label,
     write_csv,
 )
-from analytics.gexf import write_gexf_12
+from analytics.gexf import write_dynamic_gexf_13, write_gexf_13
 from analytics.model import PeriodAggregate
 from analytics.organizations import organization_metrics
 from analytics.panel import Wave, actors, adjacency, composition, jaccard_series, tie_spells
@@ -136,19 +137,25 @@ def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]
         folder = out / "graphs"
         folder.mkdir(exist_ok=True)
         names = Pseudonyms(data.key)
+        graphs = []
         for slice_ in data.periods:
             aggregate = slice_.aggregate
             label = period_label(aggregate)
             edges = [e for e in tables["edges"] if e["period"] == label]
             graph = research_graph(aggregate, edges, names)
+            graphs.append(graph)
             path = folder / f"{aggregate.start.isoformat()}.{fmt}"
             if fmt == "graphml":
                 nx.write_graphml(graph, path)
             elif fmt == "gexf":
-                write_gexf_12(graph, path)
+                write_gexf_13(graph, path)
             else:
                 linked = nx.node_link_data(graph, edges="edges")
                 path.write_text(json.dumps(linked, indent=1, default=str), encoding="utf-8")
+            written.append(path)
+        if fmt == "gexf" and graphs:
+            path = folder / "window.gexf"
+            write_dynamic_gexf_13(graphs, path)
             written.append(path)
     written += _write_panel(tables, out / "panel")
     for name, rows in tables.items():
@@ -528,9 +535,20 @@ def _readme(data: ResearchData, fmt: str, tables: Mapping[str, list[dict[str, An
             f"- `graphs/<period start>.{fmt}`: the period's referral graph; graph attributes "
             "`period`, `start`, `end`. Nodes (pseudonyms): `kind`, `territory_id`. Edges "
             "(source → target): the counts of `edges` below, a suppressed one absent and named in "
-            "`suppressed`; no `weight` (use `sent`). GEXF files are GEXF 1.2 (valid against the "
-            "official schema; the period is on `<graph start end>`), GraphML files carry the "
-            "period as graph data.",
+            "`suppressed`; no `weight` (use `sent`). GEXF files are GEXF 1.3 (valid against the "
+            "official RelaxNG grammar, namespace `http://gexf.net/1.3`; the period is on "
+            "`<graph start end>` and in `<meta>`), GraphML files carry the period as graph "
+            "data.",
+        ]
+    if fmt == "gexf":
+        lines += [
+            "- `graphs/window.gexf`: every period in one dynamic GEXF 1.3 graph "
+            '(`mode="dynamic"`, `timeformat="date"`, the window on `<graph start end>`, the '
+            "periods listed in `<meta><description>`): each organization's membership and "
+            "each tie as `<spells>` (runs of consecutive periods), each edge count as an "
+            "`<attvalue>` with its period's `start` and `end` (a suppressed count has no "
+            "value in that period). Gephi reads the dated values; NetworkX's `read_gexf` "
+            "reads the spells but keeps one value per edge attribute (the last period's).",
         ]
     lines += [
         "- `panel/waves.csv`: one row per wave (period): `wave` (1, 2, …), `period`, "

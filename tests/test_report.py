@@ -208,6 +208,7 @@ def test_the_research_export_is_deidentified_and_documented(
               "organization_metrics", "presence"]  # fmt: skip
     ext = "json" if fmt == "json" else "csv"
     graphs = [] if fmt == "csv" else [f"graphs/{q}.{fmt}" for q in QUARTERS]
+    graphs += ["graphs/window.gexf"] if fmt == "gexf" else []
     panel = ["panel/composition.csv", "panel/tie_spells.csv", "panel/waves.csv",
              *(f"panel/wave-{n}.csv" for n in range(1, 9))]  # fmt: skip
     assert files == sorted(["README.md", *graphs, *panel, *(f"{t}.{ext}" for t in tables)])
