@@ -41,6 +41,7 @@ from analytics.disclosure import (
     Pseudonyms,
     check_research_window,
 )
+from analytics.event_log import EVENT_COLUMNS, EVENT_COUNTS, RawReferralEvent, event_log_rows
 from analytics.evolution import PeriodMetrics, evolution
 from analytics.export import (
     edge_list_rows,
@@ -89,6 +90,7 @@ class ResearchData:
     key: bytes = b""
     project: str | None = None
     presence: PresenceData | None = None
+    events: tuple[RawReferralEvent, ...] = ()
 
 
 async def gather_research(
@@ -123,7 +125,10 @@ async def gather_research(
     before, periods = await g_agg.collaboration_with_previous(db, ids, window, now=now)
     cells = await g_agg.need_funnel(db, ids, window)
     presence = await network_presence(db, ids, window.start, window.end)
-    return ResearchData(tuple(ids), window, before, periods, cells, key, project, presence)
+    events = await g_agg.referral_events(db, ids, window, list(EVENT_COUNTS))
+    return ResearchData(
+        tuple(ids), window, before, periods, cells, key, project, presence, tuple(events)
+    )
 
 
 def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]:
@@ -164,7 +169,10 @@ def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]
             path.write_text(json.dumps(rows, indent=1, default=str), encoding="utf-8")
         else:
             path = out / f"{name}.csv"
-            write_csv(_marked(rows, _COUNT_COLUMNS.get(name, ())), path)
+            if rows:
+                write_csv(_marked(rows, _COUNT_COLUMNS.get(name, ())), path)
+            else:  # a header all the same: an empty log reads as empty, not as broken
+                path.write_text(",".join(_EMPTY_HEADERS.get(name, ())) + "\n", encoding="utf-8")
         written.append(path)
     readme = out / "README.md"
     readme.write_text(_readme(data, fmt, tables), encoding="utf-8")
@@ -222,6 +230,7 @@ def _write_panel(tables: Mapping[str, list[dict[str, Any]]], folder: Path) -> li
     return written
 
 
+_EMPTY_HEADERS: Mapping[str, Sequence[str]] = {"event_log": EVENT_COLUMNS}
 _EDGE_COUNTS = ("sent", "acknowledged", "accepted", "contacted", "completed", "declined",
                 "redirected", "expired")  # fmt: skip
 _COUNT_COLUMNS: Mapping[str, tuple[str, ...]] = {
@@ -277,11 +286,13 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
     metrics: Sequence[PeriodMetrics] = evolution([data.before.aggregate, *aggregates])[1:]
     organizations: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
+    protected_edges: list[dict[str, Any]] = []  # directory ids, for the event log
     hidden_gini: set[str] = set()
     prior = data.before.aggregate
     for slice_ in data.periods:
         aggregate = slice_.aggregate
         period_edges = protect_edge_rows(edge_list_rows([aggregate], threshold=0))
+        protected_edges += period_edges
         raw = organization_metrics(aggregate, prior, ack_hours=slice_.ack_hours)
         rows = protect_organization_rows(
             organization_metrics_rows(aggregate, raw, threshold=0), period_edges
@@ -336,6 +347,7 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
             {**row, "org_id": names(row["org_id"])}
             for row in presence_rows(spans, visits, outreach)
         ],
+        "event_log": event_log_rows(data.events, protected_edges, names),
     }
 
 
@@ -430,6 +442,21 @@ COLUMNS: Mapping[str, Mapping[str, str]] = {
         "completion_rate": "completed / accepted.",
     },
     "presence": PRESENCE_COLUMNS,
+    "event_log": {
+        "period": "The referral's sending period: the period of the `edges` row the event "
+        "counts in (the event itself may have happened later).",
+        "time": "Ordinal time: the event's rank (1, 2, …, no gaps) among the published events "
+        "of the whole log, in the order they happened. No date: the export's time grid is the "
+        "period.",
+        "sender": "Pseudonym of the organization that sent the referral.",
+        "receiver": "Pseudonym of the organization it was sent to.",
+        "event_type": "SENT, ACKNOWLEDGED, ACCEPTED, DECLINED, REDIRECTED, CONTACTED, "
+        "COMPLETED or EXPIRED: the first such event of the referral. Written only when the "
+        "pair's count of that name (`edges`) is published in that period, so there are exactly "
+        "as many rows as the count says, and none for a suppressed count.",
+        "decline_reason": "The reason of a DECLINED event (as `declined_<REASON>`); empty for "
+        "other events.",
+    },
 }
 
 
