@@ -35,6 +35,7 @@ from typing import Any
 
 import networkx as nx
 
+from analytics.codebook import COUNT_COLUMNS, EDGE_COUNTS, readme
 from analytics.disclosure import (
     SUPPRESSED_MARK,
     WITHHELD_EDGE_FIELDS,
@@ -55,16 +56,14 @@ from analytics.model import PeriodAggregate
 from analytics.organizations import organization_metrics
 from analytics.panel import Wave, actors, adjacency, composition, jaccard_series, tie_spells
 from analytics.presence import referrals_from_rows, visits_from_rows
-from analytics.presence_export import PRESENCE_COLUMNS, presence_hours_by_node, presence_rows
+from analytics.presence_export import presence_hours_by_node, presence_rows
 from analytics.research_view import (
-    FUNNEL_COUNTS,
     funnel_record,
     protect_edge_rows,
     protect_funnel_rows,
     protect_organization_rows,
     unweighted_brokerage,
 )
-from analytics.suppression import SMALL_CELL_THRESHOLD
 from domain.errors import BadUserInput, NotFound
 from graph.access.identity import user_by_email
 from graph.access.research_projects import research_project_key
@@ -170,7 +169,7 @@ def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]
         else:
             path = out / f"{name}.csv"
             if rows:
-                write_csv(_marked(rows, _COUNT_COLUMNS.get(name, ())), path)
+                write_csv(_marked(rows, COUNT_COLUMNS.get(name, ())), path)
             else:  # a header all the same: an empty log reads as empty, not as broken
                 path.write_text(",".join(_EMPTY_HEADERS.get(name, ())) + "\n", encoding="utf-8")
         written.append(path)
@@ -231,15 +230,6 @@ def _write_panel(tables: Mapping[str, list[dict[str, Any]]], folder: Path) -> li
 
 
 _EMPTY_HEADERS: Mapping[str, Sequence[str]] = {"event_log": EVENT_COLUMNS}
-_EDGE_COUNTS = ("sent", "acknowledged", "accepted", "contacted", "completed", "declined",
-                "redirected", "expired")  # fmt: skip
-_COUNT_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "edges": _EDGE_COUNTS,
-    "organization_metrics": ("in_strength", "out_strength", "acknowledged", "accepted",
-                             "completed"),
-    "funnel_need_territory": FUNNEL_COUNTS,
-    "presence": ("contacts", "first_contacts", "referrals"),
-}  # fmt: skip
 
 
 def _marked(rows: Sequence[Mapping[str, Any]], counts: Sequence[str]) -> list[dict[str, Any]]:
@@ -271,7 +261,7 @@ def research_graph(
     for node in sorted(aggregate.nodes, key=lambda n: names(n.id)):
         graph.add_node(names(node.id), kind=node.kind, territory_id=node.territory_id or "")
     for row in edges:
-        counts = {k: v for k, v in row.items() if k in _EDGE_COUNTS or k.startswith("declined_")}
+        counts = {k: v for k, v in row.items() if k in EDGE_COUNTS or k.startswith("declined_")}
         attributes: dict[str, Any] = {k: v for k, v in counts.items() if v is not None}
         attributes["suppressed"] = ";".join(k for k, v in counts.items() if v is None)
         if row.get("median_hours_to_ack") is not None:
@@ -351,267 +341,13 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-#: Every column of every table, for the README. ``declined_<REASON>`` stands for
-#: one column per decline reason present in the data.
-COLUMNS: Mapping[str, Mapping[str, str]] = {
-    "edges": {
-        "period": "ISO 8601 interval `start/end` of the period (both days included).",
-        "source": "Pseudonym of the organization that sent the referrals (`o-` + 16 hex "
-        "digits, keyed by the research project; never the directory id).",
-        "target": "Pseudonym of the organization that received them.",
-        "sent": "Referrals sent in the period from source to target.",
-        "acknowledged": "Of those, referrals ever acknowledged by the target.",
-        "accepted": "… ever accepted.",
-        "contacted": "… in which the family was ever contacted.",
-        "completed": "… ever completed.",
-        "declined": "… declined, all reasons.",
-        "declined_<REASON>": "… declined for that reason (NO_CAPACITY, NOT_ELIGIBLE, "
-        "OUT_OF_TERRITORY, SERVICE_NOT_ADAPTED, FAMILY_UNREACHABLE, FAMILY_DECLINED, DUPLICATE, "
-        "OTHER).",
-        "redirected": "… redirected by the target to a third organization.",
-        "expired": "… expired, never acknowledged.",
-        "median_hours_to_ack": "Median hours from sending to acknowledgement (acknowledged only); "
-        "empty when `acknowledged` is suppressed.",
-    },
-    "nodes": {
-        "period": "The period (as in edges).",
-        "id": "Organization pseudonym: a member of the network at some time in the period.",
-        "kind": "Organization kind (COMMUNITY, HEALTH_SOCIAL_SERVICES, SCHOOL, CHILDCARE, "
-        "FOOD_SECURITY, HOUSING, EMPLOYMENT, MUNICIPAL, OTHER).",
-        "territory_id": "Id of the organization's own territory; empty when it has none.",
-        "presence_hours": "Hours of outreach presence its workers logged in the period.",
-    },
-    "network_metrics": {
-        "period": "The period.",
-        "organizations": "Member organizations (nodes), isolated ones included.",
-        "ties": "Ordered pairs with at least one referral.",
-        "density": "ties / (n (n − 1)).",
-        "reciprocity": "Share of ties whose reverse tie exists.",
-        "transitivity": "Global clustering coefficient of the undirected ties.",
-        "components": "Weakly connected components, isolated organizations included.",
-        "largest_component_share": "Share of organizations in the largest component.",
-        "degree_centralization": "Freeman degree centralization of the undirected ties.",
-        "referral_load_gini": "Gini coefficient of referrals received across organizations; "
-        "empty when any organization's in_strength is suppressed (it could be solved for it).",
-        "communities": "Number of Louvain communities (seed 0, weighted undirected ties).",
-        "modularity": "Modularity of that partition.",
-        "new_ties": "Ties absent in the previous period (the first row compares with the "
-        "period just before the export's start).",
-        "dissolved_ties": "Ties of the previous period absent now.",
-        "persisting_ties": "Ties present in both.",
-        "jaccard": "persisting / (new + dissolved + persisting); empty without any tie.",
-        "community_nmi": "Normalized mutual information of consecutive Louvain partitions "
-        "(empty when this period or the one before has no tie).",
-    },
-    "organization_metrics": {
-        "period": "The period.",
-        "org_id": "Organization pseudonym.",
-        "in_degree": "Organizations it received referrals from.",
-        "out_degree": "Organizations it sent referrals to.",
-        "in_strength": "Referrals received: the sum of its incoming edges' `sent`, published "
-        "only when every one of them is.",
-        "out_strength": "Referrals sent (likewise over its outgoing edges).",
-        "betweenness": "Normalized betweenness on directed, unweighted ties.",
-        "constraint": "Burt's constraint on the undirected ties, each referral tie weighing 1 "
-        "(a pair tied both ways weighs 2); empty without ties.",
-        "effective_size": "Burt's effective size, same weights; empty without ties.",
-        "partners_gained": "Referral partners not seen in the previous period.",
-        "partners_lost": "Referral partners of the previous period not seen now.",
-        "acknowledgement_rate": "acknowledged / in_strength, as a receiver.",
-        "acceptance_rate": "accepted / in_strength.",
-        "completion_rate": "completed / accepted.",
-        "median_hours_to_ack": "Median hours to acknowledge over all referrals it received.",
-        "acknowledged": "Referrals it received and acknowledged.",
-        "accepted": "Referrals it received and accepted.",
-        "completed": "Referrals it received and completed.",
-    },
-    "funnel_need_territory": {
-        "period": "The period.",
-        "need_code": "Need of the referrals (a referral with two needs counts under both).",
-        "territory_id": "The family's territory: that of the outreach place where the referral "
-        "started, else the sending organization's; empty when unknown.",
-        "sent": "Referrals sent.",
-        "acknowledged": "… ever acknowledged.",
-        "accepted": "… ever accepted.",
-        "contacted": "… ever contacted.",
-        "completed": "… ever completed.",
-        "declined": "… declined, all reasons.",
-        "declined_<REASON>": "… declined for that reason.",
-        "acknowledgement_rate": "acknowledged / sent.",
-        "acceptance_rate": "accepted / sent.",
-        "completion_rate": "completed / accepted.",
-    },
-    "presence": PRESENCE_COLUMNS,
-    "event_log": {
-        "period": "The referral's sending period: the period of the `edges` row the event "
-        "counts in (the event itself may have happened later).",
-        "time": "Ordinal time: the event's rank (1, 2, …, no gaps) among the published events "
-        "of the whole log, in the order they happened. No date: the export's time grid is the "
-        "period.",
-        "sender": "Pseudonym of the organization that sent the referral.",
-        "receiver": "Pseudonym of the organization it was sent to.",
-        "event_type": "SENT, ACKNOWLEDGED, ACCEPTED, DECLINED, REDIRECTED, CONTACTED, "
-        "COMPLETED or EXPIRED: the first such event of the referral. Written only when the "
-        "pair's count of that name (`edges`) is published in that period, so there are exactly "
-        "as many rows as the count says, and none for a suppressed count.",
-        "decline_reason": "The reason of a DECLINED event (as `declined_<REASON>`); empty for "
-        "other events.",
-    },
-}
-
-
-_REPRODUCIBLE = {
-    "network_metrics": ("organizations", "ties", "density", "reciprocity", "transitivity",
-                        "components", "largest_component_share", "degree_centralization"),
-    "organization_metrics": ("in_degree", "out_degree", "betweenness", "acknowledgement_rate",
-                             "acceptance_rate", "completion_rate", "constraint",
-                             "effective_size"),
-}  # fmt: skip
-_PRECOMPUTED = {
-    "network_metrics": ("communities", "modularity", "community_nmi"),
-    "organization_metrics": ("median_hours_to_ack",),
-    "edges": ("median_hours_to_ack",),
-}
-_FIGURE_KIND: dict[tuple[str, str], str] = {
-    **{(t, c): "reproducible" for t, cs in _REPRODUCIBLE.items() for c in cs},
-    **{(t, c): "precomputed" for t, cs in _PRECOMPUTED.items() for c in cs},
-    ("network_metrics", "referral_load_gini"): "reproducible (from in_strength, when published)",
-    **{("network_metrics", c): "reproducible (precomputed in the first period)"
-       for c in ("new_ties", "dissolved_ties", "persisting_ties", "jaccard")},
-    **{("organization_metrics", c): "reproducible (precomputed in the first period)"
-       for c in ("partners_gained", "partners_lost")},
-}  # fmt: skip
-
-
 def _readme(data: ResearchData, fmt: str, tables: Mapping[str, list[dict[str, Any]]]) -> str:
+    """The README of :mod:`analytics.codebook` for this export's networks and window."""
     w = data.window
     period = w.period.value.lower() if w.period else "whole window"
-    ext = "json" if fmt == "json" else "csv"
-    lines = [
-        "# Maillage research export",
-        "",
+    intro = [
         f"Networks: {', '.join(data.network_ids)}. Window: {w.start.isoformat()} to "
         f"{w.end.isoformat()} (both included), one {period} per period (calendar periods in UTC, "
         "the first and last clipped to the window).",
-        "",
-        "## Disclosure control",
-        "",
-        "The policy of `analytics/disclosure.py`, the same as the researcher API's:",
-        "",
-        "- Organizations appear by a pseudonym of this research project (`o-` + 16 hex digits "
-        "of HMAC-SHA256 with the project's secret key), never by directory id; the key is not "
-        "in the export. Kind and territory id only; no name, no declared partnership.",
-        "- No family reference, contact detail, comment or other free text.",
-        "- No date finer than the period (whole calendar quarters): every row carries its "
-        "period `start/end`.",
-        f"- **Suppressed** counts are written `{SUPPRESSED_MARK}` in CSV, `null` in JSON, and "
-        "are absent from a graph edge and named in its `suppressed` attribute. **Zero** is "
-        "written 0 everywhere. An empty CSV cell means *not applicable* (no denominator, no "
-        "territory, first period).",
-        f"- Primary rule: a count from 1 to {SMALL_CELL_THRESHOLD - 1} is suppressed.",
-        "- Complementary rule: the counts of a row are nested sets (sent ⊃ acknowledged ⊃ "
-        "accepted ⊃ contacted ⊃ completed; acknowledged ⊃ declined ⊃ each reason; acknowledged "
-        "⊃ redirected; sent ⊃ expired); every difference you can compute (a set minus its "
-        f"published subsets) is 0 or at least {SMALL_CELL_THRESHOLD}, because the smallest "
-        "published subset is suppressed too until it is. No-show, cancelled and overdue counts, "
-        "which overlap those sets, are left out.",
-        "- Margins: an organization's `in_strength`, `out_strength`, `acknowledged`, `accepted` "
-        "and `completed` are published only when every edge they sum is; network totals are "
-        "not published. So no suppressed cell comes back by subtraction.",
-        "- Rates are published only when both their counts are.",
-        "",
-        "## Reproducibility",
-        "",
-        "Each figure is marked in the tables below: **count** (a published count), "
-        "**reproducible** (recomputed exactly from `nodes` and `edges` by the script below) or "
-        "**precomputed** (computed on the full, unsuppressed data, published as is: weighted "
-        "measures and the first period's change, which compares with the period before the "
-        "export).",
-        "",
-        "```python",
-        "import csv, networkx as nx",
-        "def table(name):",
-        "    with open(f'{name}.csv', encoding='utf-8') as f:",
-        "        return list(csv.DictReader(f))",
-        "nodes, edges = table('nodes'), table('edges')",
-        "for period in sorted({n['period'] for n in nodes}):",
-        "    g = nx.DiGraph()",
-        "    g.add_nodes_from(n['id'] for n in nodes if n['period'] == period)",
-        "    g.add_edges_from((e['source'], e['target']) for e in edges if e['period'] == period)",
-        "    u = g.to_undirected()",
-        "    n, degrees = len(u), [d for _, d in u.degree()]",
-        "    top = max(degrees, default=0)",
-        "    central = sum(top - d for d in degrees) / ((n - 1) * (n - 2)) if n > 2 else 0",
-        "    print(period, g.number_of_edges(), nx.density(g), nx.overall_reciprocity(g)",
-        "          if g.number_of_edges() else 0.0, nx.transitivity(u),",
-        "          nx.number_weakly_connected_components(g), central,",
-        "          nx.betweenness_centrality(g, normalized=True))",
-        "```",
-        "",
-        "## Counting rules",
-        "",
-        "A referral belongs to the period of its sending time, when both organizations were "
-        "members of the network that day. It counts at every stage it ever reached, whatever "
-        "its status at export time.",
-        "",
-        "## Files",
-        "",
     ]
-    if fmt != "csv":
-        lines += [
-            f"- `graphs/<period start>.{fmt}`: the period's referral graph; graph attributes "
-            "`period`, `start`, `end`. Nodes (pseudonyms): `kind`, `territory_id`. Edges "
-            "(source → target): the counts of `edges` below, a suppressed one absent and named in "
-            "`suppressed`; no `weight` (use `sent`). GEXF files are GEXF 1.3 (valid against the "
-            "official RelaxNG grammar, namespace `http://gexf.net/1.3`; the period is on "
-            "`<graph start end>` and in `<meta>`), GraphML files carry the period as graph "
-            "data.",
-        ]
-    if fmt == "gexf":
-        lines += [
-            "- `graphs/window.gexf`: every period in one dynamic GEXF 1.3 graph "
-            '(`mode="dynamic"`, `timeformat="date"`, the window on `<graph start end>`, the '
-            "periods listed in `<meta><description>`): each organization's membership and "
-            "each tie as `<spells>` (runs of consecutive periods), each edge count as an "
-            "`<attvalue>` with its period's `start` and `end` (a suppressed count has no "
-            "value in that period). Gephi reads the dated values; NetworkX's `read_gexf` "
-            "reads the spells but keeps one value per edge attribute (the last period's).",
-        ]
-    lines += [
-        "- `panel/waves.csv`: one row per wave (period): `wave` (1, 2, …), `period`, "
-        "`organizations`, `ties`, `jaccard_with_previous` (ties in both waves / ties in either; "
-        "empty for the first wave or when neither has a tie). Reproducible.",
-        "- `panel/wave-<n>.csv`: wave n's adjacency matrix over every organization of any wave "
-        "(first column `id`, then one column per organization in the same order): 1 when the "
-        "row organization referred to the column one in that wave, else 0. Reproducible; the "
-        "input of RSiena's `sienaDependent`.",
-        "- `panel/composition.csv`: `id`, `present` = the waves it was a member in, as runs "
-        "`first-last` separated by `;` (RSiena's `sienaCompositionChange`: in other waves its "
-        "row and column are 0 and must be treated as structurally absent).",
-        "- `panel/tie_spells.csv`: `source`, `target`, `first_wave`, `last_wave`: each run of "
-        "consecutive waves with a tie (spells for `networkDynamic` / temporal ERGMs).",
-    ]
-    for name in tables:
-        lines.append(f"- `{name}.{ext}`")
-    for name, rows in tables.items():
-        lines += ["", f"## `{name}.{ext}`", "", "| column | figure | meaning |", "|---|---|---|"]
-        described = COLUMNS[name]
-        present = list(dict.fromkeys(k for row in rows for k in row)) or [
-            c for c in described if c != "declined_<REASON>"
-        ]
-        shown = [c for c in present if not c.startswith("declined_")]
-        if any(c.startswith("declined_") for c in present) or "declined_<REASON>" in described:
-            shown.insert(
-                shown.index("declined") + 1 if "declined" in shown else len(shown),
-                "declined_<REASON>",
-            )
-        for column in shown:
-            kind = _FIGURE_KIND.get(
-                (name, column),
-                "count"
-                if name in _COUNT_COLUMNS
-                and (column in _COUNT_COLUMNS[name] or column == "declined_<REASON>")
-                else "",
-            )
-            lines.append(f"| `{column}` | {kind} | {described.get(column, '')} |")
-    return "\n".join(lines) + "\n"
+    return readme(intro, fmt, list(tables))
