@@ -8,6 +8,11 @@ acknowledged). By the disclosure rule (analytics/disclosure.py): a→b publishes
 acknowledged 7; accepted (7 − 6 = 1 declined) and below are suppressed; b→c's sent 3 is
 suppressed and its 0 acknowledged stays 0. Q2 2025: only a and b are members; a→b 5, all
 expired: sent 5, acknowledged 0, expired 5 published.
+
+GraphML is not validated against a schema yet: the official GraphML 1.0 XSD
+(graphml.graphdrawing.org/xmlns/1.0/) is not vendored, because no copy of its
+`graphml-structure.xsd` could be found offline (the copies found are the 1.1 text, one
+filed under 1.0, or JGraphT's flattened rewrite); it is read back by NetworkX and igraph.
 """
 
 from __future__ import annotations
