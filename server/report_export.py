@@ -7,16 +7,21 @@ window cut into periods:
   one referral graph per period, organizations as nodes (id, kind,
   territory), referral counts on the edges; with ``gexf``, also
   ``graphs/window.gexf``, one dynamic GEXF 1.3 graph over the whole window;
-- ``edges``, ``nodes``, ``network_metrics``,
-  ``organization_metrics`` and ``funnel_need_territory`` tables (CSV, or
-  JSON with ``--format json``), each with a ``period`` column;
-- ``README.md`` describing every file and column.
+- ``edges``, ``nodes``, ``network_metrics``, ``organization_metrics``,
+  ``funnel_need_territory``, ``presence`` and ``event_log`` tables (CSV, or
+  JSON with ``--format json``), each with a ``period`` column; the event log
+  (:mod:`analytics.event_log`) holds the events of published counts only,
+  in ordinal time;
+- ``panel/`` files for stochastic actor-oriented models (:mod:`analytics.panel`);
+- ``README.md`` describing every file and column, generated from
+  :mod:`analytics.codebook`.
 
 What leaves: organizations (research-project pseudonyms, kind, territory
 id), counts and measures. What never leaves: directory ids, family
 references, contact details, comments or any free text, organization names,
 declared partnerships, and dates finer than the period (a row carries its
-period ``start/end``, never a referral's time). Counts are protected by the
+period ``start/end``, never a referral's time; the event log's time is a
+rank). Counts are protected by the
 policy of :mod:`analytics.disclosure`, with the same tables as the API's
 (:mod:`analytics.research_view`): primary and complementary suppression
 (``S`` in CSV, null in JSON, absent from a graph edge and named in its
