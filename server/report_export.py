@@ -5,17 +5,23 @@ window cut into periods:
 
 - ``graphs/<period start>.graphml`` (or ``.gexf``, or node-link ``.json``):
   one referral graph per period, organizations as nodes (id, kind,
-  territory), referral counts on the edges;
-- ``edges``, ``nodes``, ``network_metrics``,
-  ``organization_metrics`` and ``funnel_need_territory`` tables (CSV, or
-  JSON with ``--format json``), each with a ``period`` column;
-- ``README.md`` describing every file and column.
+  territory), referral counts on the edges; with ``gexf``, also
+  ``graphs/window.gexf``, one dynamic GEXF 1.3 graph over the whole window;
+- ``edges``, ``nodes``, ``network_metrics``, ``organization_metrics``,
+  ``funnel_need_territory``, ``presence`` and ``event_log`` tables (CSV, or
+  JSON with ``--format json``), each with a ``period`` column; the event log
+  (:mod:`analytics.event_log`) holds the events of published counts only,
+  in ordinal time;
+- ``panel/`` files for stochastic actor-oriented models (:mod:`analytics.panel`);
+- ``README.md`` describing every file and column, generated from
+  :mod:`analytics.codebook`.
 
 What leaves: organizations (research-project pseudonyms, kind, territory
 id), counts and measures. What never leaves: directory ids, family
 references, contact details, comments or any free text, organization names,
 declared partnerships, and dates finer than the period (a row carries its
-period ``start/end``, never a referral's time). Counts are protected by the
+period ``start/end``, never a referral's time; the event log's time is a
+rank). Counts are protected by the
 policy of :mod:`analytics.disclosure`, with the same tables as the API's
 (:mod:`analytics.research_view`): primary and complementary suppression
 (``S`` in CSV, null in JSON, absent from a graph edge and named in its
@@ -34,12 +40,14 @@ from typing import Any
 
 import networkx as nx
 
+from analytics.codebook import COUNT_COLUMNS, EDGE_COUNTS, readme
 from analytics.disclosure import (
     SUPPRESSED_MARK,
     WITHHELD_EDGE_FIELDS,
     Pseudonyms,
     check_research_window,
 )
+from analytics.event_log import EVENT_COLUMNS, EVENT_COUNTS, RawReferralEvent, event_log_rows
 from analytics.evolution import PeriodMetrics, evolution
 from analytics.export import (
     edge_list_rows,
@@ -48,21 +56,19 @@ from analytics.export import (
     period_label,
     write_csv,
 )
-from analytics.gexf import write_gexf_12
+from analytics.gexf import write_dynamic_gexf_13, write_gexf_13
 from analytics.model import PeriodAggregate
 from analytics.organizations import organization_metrics
 from analytics.panel import Wave, actors, adjacency, composition, jaccard_series, tie_spells
 from analytics.presence import referrals_from_rows, visits_from_rows
-from analytics.presence_export import PRESENCE_COLUMNS, presence_hours_by_node, presence_rows
+from analytics.presence_export import presence_hours_by_node, presence_rows
 from analytics.research_view import (
-    FUNNEL_COUNTS,
     funnel_record,
     protect_edge_rows,
     protect_funnel_rows,
     protect_organization_rows,
     unweighted_brokerage,
 )
-from analytics.suppression import SMALL_CELL_THRESHOLD
 from domain.errors import BadUserInput, NotFound
 from graph.access.identity import user_by_email
 from graph.access.research_projects import research_project_key
@@ -88,6 +94,7 @@ class ResearchData:
     key: bytes = b""
     project: str | None = None
     presence: PresenceData | None = None
+    events: tuple[RawReferralEvent, ...] = ()
 
 
 async def gather_research(
@@ -122,7 +129,10 @@ async def gather_research(
     before, periods = await g_agg.collaboration_with_previous(db, ids, window, now=now)
     cells = await g_agg.need_funnel(db, ids, window)
     presence = await network_presence(db, ids, window.start, window.end)
-    return ResearchData(tuple(ids), window, before, periods, cells, key, project, presence)
+    events = await g_agg.referral_events(db, ids, window, list(EVENT_COUNTS))
+    return ResearchData(
+        tuple(ids), window, before, periods, cells, key, project, presence, tuple(events)
+    )
 
 
 def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]:
@@ -136,19 +146,25 @@ def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]
         folder = out / "graphs"
         folder.mkdir(exist_ok=True)
         names = Pseudonyms(data.key)
+        graphs = []
         for slice_ in data.periods:
             aggregate = slice_.aggregate
             label = period_label(aggregate)
             edges = [e for e in tables["edges"] if e["period"] == label]
             graph = research_graph(aggregate, edges, names)
+            graphs.append(graph)
             path = folder / f"{aggregate.start.isoformat()}.{fmt}"
             if fmt == "graphml":
                 nx.write_graphml(graph, path)
             elif fmt == "gexf":
-                write_gexf_12(graph, path)
+                write_gexf_13(graph, path)
             else:
                 linked = nx.node_link_data(graph, edges="edges")
                 path.write_text(json.dumps(linked, indent=1, default=str), encoding="utf-8")
+            written.append(path)
+        if fmt == "gexf" and graphs:
+            path = folder / "window.gexf"
+            write_dynamic_gexf_13(graphs, path)
             written.append(path)
     written += _write_panel(tables, out / "panel")
     for name, rows in tables.items():
@@ -157,7 +173,10 @@ def write_research_export(data: ResearchData, out: Path, fmt: str) -> list[Path]
             path.write_text(json.dumps(rows, indent=1, default=str), encoding="utf-8")
         else:
             path = out / f"{name}.csv"
-            write_csv(_marked(rows, _COUNT_COLUMNS.get(name, ())), path)
+            if rows:
+                write_csv(_marked(rows, COUNT_COLUMNS.get(name, ())), path)
+            else:  # a header all the same: an empty log reads as empty, not as broken
+                path.write_text(",".join(_EMPTY_HEADERS.get(name, ())) + "\n", encoding="utf-8")
         written.append(path)
     readme = out / "README.md"
     readme.write_text(_readme(data, fmt, tables), encoding="utf-8")
@@ -215,15 +234,7 @@ def _write_panel(tables: Mapping[str, list[dict[str, Any]]], folder: Path) -> li
     return written
 
 
-_EDGE_COUNTS = ("sent", "acknowledged", "accepted", "contacted", "completed", "declined",
-                "redirected", "expired")  # fmt: skip
-_COUNT_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "edges": _EDGE_COUNTS,
-    "organization_metrics": ("in_strength", "out_strength", "acknowledged", "accepted",
-                             "completed"),
-    "funnel_need_territory": FUNNEL_COUNTS,
-    "presence": ("contacts", "first_contacts", "referrals"),
-}  # fmt: skip
+_EMPTY_HEADERS: Mapping[str, Sequence[str]] = {"event_log": EVENT_COLUMNS}
 
 
 def _marked(rows: Sequence[Mapping[str, Any]], counts: Sequence[str]) -> list[dict[str, Any]]:
@@ -255,7 +266,7 @@ def research_graph(
     for node in sorted(aggregate.nodes, key=lambda n: names(n.id)):
         graph.add_node(names(node.id), kind=node.kind, territory_id=node.territory_id or "")
     for row in edges:
-        counts = {k: v for k, v in row.items() if k in _EDGE_COUNTS or k.startswith("declined_")}
+        counts = {k: v for k, v in row.items() if k in EDGE_COUNTS or k.startswith("declined_")}
         attributes: dict[str, Any] = {k: v for k, v in counts.items() if v is not None}
         attributes["suppressed"] = ";".join(k for k, v in counts.items() if v is None)
         if row.get("median_hours_to_ack") is not None:
@@ -270,11 +281,13 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
     metrics: Sequence[PeriodMetrics] = evolution([data.before.aggregate, *aggregates])[1:]
     organizations: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
+    protected_edges: list[dict[str, Any]] = []  # directory ids, for the event log
     hidden_gini: set[str] = set()
     prior = data.before.aggregate
     for slice_ in data.periods:
         aggregate = slice_.aggregate
         period_edges = protect_edge_rows(edge_list_rows([aggregate], threshold=0))
+        protected_edges += period_edges
         raw = organization_metrics(aggregate, prior, ack_hours=slice_.ack_hours)
         rows = protect_organization_rows(
             organization_metrics_rows(aggregate, raw, threshold=0), period_edges
@@ -329,244 +342,17 @@ def _tables(data: ResearchData) -> dict[str, list[dict[str, Any]]]:
             {**row, "org_id": names(row["org_id"])}
             for row in presence_rows(spans, visits, outreach)
         ],
+        "event_log": event_log_rows(data.events, protected_edges, names),
     }
 
 
-#: Every column of every table, for the README. ``declined_<REASON>`` stands for
-#: one column per decline reason present in the data.
-COLUMNS: Mapping[str, Mapping[str, str]] = {
-    "edges": {
-        "period": "ISO 8601 interval `start/end` of the period (both days included).",
-        "source": "Pseudonym of the organization that sent the referrals (`o-` + 16 hex "
-        "digits, keyed by the research project; never the directory id).",
-        "target": "Pseudonym of the organization that received them.",
-        "sent": "Referrals sent in the period from source to target.",
-        "acknowledged": "Of those, referrals ever acknowledged by the target.",
-        "accepted": "… ever accepted.",
-        "contacted": "… in which the family was ever contacted.",
-        "completed": "… ever completed.",
-        "declined": "… declined, all reasons.",
-        "declined_<REASON>": "… declined for that reason (NO_CAPACITY, NOT_ELIGIBLE, "
-        "OUT_OF_TERRITORY, SERVICE_NOT_ADAPTED, FAMILY_UNREACHABLE, FAMILY_DECLINED, DUPLICATE, "
-        "OTHER).",
-        "redirected": "… redirected by the target to a third organization.",
-        "expired": "… expired, never acknowledged.",
-        "median_hours_to_ack": "Median hours from sending to acknowledgement (acknowledged only); "
-        "empty when `acknowledged` is suppressed.",
-    },
-    "nodes": {
-        "period": "The period (as in edges).",
-        "id": "Organization pseudonym: a member of the network at some time in the period.",
-        "kind": "Organization kind (COMMUNITY, HEALTH_SOCIAL_SERVICES, SCHOOL, CHILDCARE, "
-        "FOOD_SECURITY, HOUSING, EMPLOYMENT, MUNICIPAL, OTHER).",
-        "territory_id": "Id of the organization's own territory; empty when it has none.",
-        "presence_hours": "Hours of outreach presence its workers logged in the period.",
-    },
-    "network_metrics": {
-        "period": "The period.",
-        "organizations": "Member organizations (nodes), isolated ones included.",
-        "ties": "Ordered pairs with at least one referral.",
-        "density": "ties / (n (n − 1)).",
-        "reciprocity": "Share of ties whose reverse tie exists.",
-        "transitivity": "Global clustering coefficient of the undirected ties.",
-        "components": "Weakly connected components, isolated organizations included.",
-        "largest_component_share": "Share of organizations in the largest component.",
-        "degree_centralization": "Freeman degree centralization of the undirected ties.",
-        "referral_load_gini": "Gini coefficient of referrals received across organizations; "
-        "empty when any organization's in_strength is suppressed (it could be solved for it).",
-        "communities": "Number of Louvain communities (seed 0, weighted undirected ties).",
-        "modularity": "Modularity of that partition.",
-        "new_ties": "Ties absent in the previous period (the first row compares with the "
-        "period just before the export's start).",
-        "dissolved_ties": "Ties of the previous period absent now.",
-        "persisting_ties": "Ties present in both.",
-        "jaccard": "persisting / (new + dissolved + persisting); empty without any tie.",
-        "community_nmi": "Normalized mutual information of consecutive Louvain partitions "
-        "(empty when this period or the one before has no tie).",
-    },
-    "organization_metrics": {
-        "period": "The period.",
-        "org_id": "Organization pseudonym.",
-        "in_degree": "Organizations it received referrals from.",
-        "out_degree": "Organizations it sent referrals to.",
-        "in_strength": "Referrals received: the sum of its incoming edges' `sent`, published "
-        "only when every one of them is.",
-        "out_strength": "Referrals sent (likewise over its outgoing edges).",
-        "betweenness": "Normalized betweenness on directed, unweighted ties.",
-        "constraint": "Burt's constraint on the undirected ties, each referral tie weighing 1 "
-        "(a pair tied both ways weighs 2); empty without ties.",
-        "effective_size": "Burt's effective size, same weights; empty without ties.",
-        "partners_gained": "Referral partners not seen in the previous period.",
-        "partners_lost": "Referral partners of the previous period not seen now.",
-        "acknowledgement_rate": "acknowledged / in_strength, as a receiver.",
-        "acceptance_rate": "accepted / in_strength.",
-        "completion_rate": "completed / accepted.",
-        "median_hours_to_ack": "Median hours to acknowledge over all referrals it received.",
-        "acknowledged": "Referrals it received and acknowledged.",
-        "accepted": "Referrals it received and accepted.",
-        "completed": "Referrals it received and completed.",
-    },
-    "funnel_need_territory": {
-        "period": "The period.",
-        "need_code": "Need of the referrals (a referral with two needs counts under both).",
-        "territory_id": "The family's territory: that of the outreach place where the referral "
-        "started, else the sending organization's; empty when unknown.",
-        "sent": "Referrals sent.",
-        "acknowledged": "… ever acknowledged.",
-        "accepted": "… ever accepted.",
-        "contacted": "… ever contacted.",
-        "completed": "… ever completed.",
-        "declined": "… declined, all reasons.",
-        "declined_<REASON>": "… declined for that reason.",
-        "acknowledgement_rate": "acknowledged / sent.",
-        "acceptance_rate": "accepted / sent.",
-        "completion_rate": "completed / accepted.",
-    },
-    "presence": PRESENCE_COLUMNS,
-}
-
-
-_REPRODUCIBLE = {
-    "network_metrics": ("organizations", "ties", "density", "reciprocity", "transitivity",
-                        "components", "largest_component_share", "degree_centralization"),
-    "organization_metrics": ("in_degree", "out_degree", "betweenness", "acknowledgement_rate",
-                             "acceptance_rate", "completion_rate", "constraint",
-                             "effective_size"),
-}  # fmt: skip
-_PRECOMPUTED = {
-    "network_metrics": ("communities", "modularity", "community_nmi"),
-    "organization_metrics": ("median_hours_to_ack",),
-    "edges": ("median_hours_to_ack",),
-}
-_FIGURE_KIND: dict[tuple[str, str], str] = {
-    **{(t, c): "reproducible" for t, cs in _REPRODUCIBLE.items() for c in cs},
-    **{(t, c): "precomputed" for t, cs in _PRECOMPUTED.items() for c in cs},
-    ("network_metrics", "referral_load_gini"): "reproducible (from in_strength, when published)",
-    **{("network_metrics", c): "reproducible (precomputed in the first period)"
-       for c in ("new_ties", "dissolved_ties", "persisting_ties", "jaccard")},
-    **{("organization_metrics", c): "reproducible (precomputed in the first period)"
-       for c in ("partners_gained", "partners_lost")},
-}  # fmt: skip
-
-
 def _readme(data: ResearchData, fmt: str, tables: Mapping[str, list[dict[str, Any]]]) -> str:
+    """The README of :mod:`analytics.codebook` for this export's networks and window."""
     w = data.window
     period = w.period.value.lower() if w.period else "whole window"
-    ext = "json" if fmt == "json" else "csv"
-    lines = [
-        "# Maillage research export",
-        "",
+    intro = [
         f"Networks: {', '.join(data.network_ids)}. Window: {w.start.isoformat()} to "
         f"{w.end.isoformat()} (both included), one {period} per period (calendar periods in UTC, "
         "the first and last clipped to the window).",
-        "",
-        "## Disclosure control",
-        "",
-        "The policy of `analytics/disclosure.py`, the same as the researcher API's:",
-        "",
-        "- Organizations appear by a pseudonym of this research project (`o-` + 16 hex digits "
-        "of HMAC-SHA256 with the project's secret key), never by directory id; the key is not "
-        "in the export. Kind and territory id only; no name, no declared partnership.",
-        "- No family reference, contact detail, comment or other free text.",
-        "- No date finer than the period (whole calendar quarters): every row carries its "
-        "period `start/end`.",
-        f"- **Suppressed** counts are written `{SUPPRESSED_MARK}` in CSV, `null` in JSON, and "
-        "are absent from a graph edge and named in its `suppressed` attribute. **Zero** is "
-        "written 0 everywhere. An empty CSV cell means *not applicable* (no denominator, no "
-        "territory, first period).",
-        f"- Primary rule: a count from 1 to {SMALL_CELL_THRESHOLD - 1} is suppressed.",
-        "- Complementary rule: the counts of a row are nested sets (sent ⊃ acknowledged ⊃ "
-        "accepted ⊃ contacted ⊃ completed; acknowledged ⊃ declined ⊃ each reason; acknowledged "
-        "⊃ redirected; sent ⊃ expired); every difference you can compute (a set minus its "
-        f"published subsets) is 0 or at least {SMALL_CELL_THRESHOLD}, because the smallest "
-        "published subset is suppressed too until it is. No-show, cancelled and overdue counts, "
-        "which overlap those sets, are left out.",
-        "- Margins: an organization's `in_strength`, `out_strength`, `acknowledged`, `accepted` "
-        "and `completed` are published only when every edge they sum is; network totals are "
-        "not published. So no suppressed cell comes back by subtraction.",
-        "- Rates are published only when both their counts are.",
-        "",
-        "## Reproducibility",
-        "",
-        "Each figure is marked in the tables below: **count** (a published count), "
-        "**reproducible** (recomputed exactly from `nodes` and `edges` by the script below) or "
-        "**precomputed** (computed on the full, unsuppressed data, published as is: weighted "
-        "measures and the first period's change, which compares with the period before the "
-        "export).",
-        "",
-        "```python",
-        "import csv, networkx as nx",
-        "def table(name):",
-        "    with open(f'{name}.csv', encoding='utf-8') as f:",
-        "        return list(csv.DictReader(f))",
-        "nodes, edges = table('nodes'), table('edges')",
-        "for period in sorted({n['period'] for n in nodes}):",
-        "    g = nx.DiGraph()",
-        "    g.add_nodes_from(n['id'] for n in nodes if n['period'] == period)",
-        "    g.add_edges_from((e['source'], e['target']) for e in edges if e['period'] == period)",
-        "    u = g.to_undirected()",
-        "    n, degrees = len(u), [d for _, d in u.degree()]",
-        "    top = max(degrees, default=0)",
-        "    central = sum(top - d for d in degrees) / ((n - 1) * (n - 2)) if n > 2 else 0",
-        "    print(period, g.number_of_edges(), nx.density(g), nx.overall_reciprocity(g)",
-        "          if g.number_of_edges() else 0.0, nx.transitivity(u),",
-        "          nx.number_weakly_connected_components(g), central,",
-        "          nx.betweenness_centrality(g, normalized=True))",
-        "```",
-        "",
-        "## Counting rules",
-        "",
-        "A referral belongs to the period of its sending time, when both organizations were "
-        "members of the network that day. It counts at every stage it ever reached, whatever "
-        "its status at export time.",
-        "",
-        "## Files",
-        "",
     ]
-    if fmt != "csv":
-        lines += [
-            f"- `graphs/<period start>.{fmt}`: the period's referral graph; graph attributes "
-            "`period`, `start`, `end`. Nodes (pseudonyms): `kind`, `territory_id`. Edges "
-            "(source → target): the counts of `edges` below, a suppressed one absent and named in "
-            "`suppressed`; no `weight` (use `sent`). GEXF files are GEXF 1.2 (valid against the "
-            "official schema; the period is on `<graph start end>`), GraphML files carry the "
-            "period as graph data.",
-        ]
-    lines += [
-        "- `panel/waves.csv`: one row per wave (period): `wave` (1, 2, …), `period`, "
-        "`organizations`, `ties`, `jaccard_with_previous` (ties in both waves / ties in either; "
-        "empty for the first wave or when neither has a tie). Reproducible.",
-        "- `panel/wave-<n>.csv`: wave n's adjacency matrix over every organization of any wave "
-        "(first column `id`, then one column per organization in the same order): 1 when the "
-        "row organization referred to the column one in that wave, else 0. Reproducible; the "
-        "input of RSiena's `sienaDependent`.",
-        "- `panel/composition.csv`: `id`, `present` = the waves it was a member in, as runs "
-        "`first-last` separated by `;` (RSiena's `sienaCompositionChange`: in other waves its "
-        "row and column are 0 and must be treated as structurally absent).",
-        "- `panel/tie_spells.csv`: `source`, `target`, `first_wave`, `last_wave`: each run of "
-        "consecutive waves with a tie (spells for `networkDynamic` / temporal ERGMs).",
-    ]
-    for name in tables:
-        lines.append(f"- `{name}.{ext}`")
-    for name, rows in tables.items():
-        lines += ["", f"## `{name}.{ext}`", "", "| column | figure | meaning |", "|---|---|---|"]
-        described = COLUMNS[name]
-        present = list(dict.fromkeys(k for row in rows for k in row)) or [
-            c for c in described if c != "declined_<REASON>"
-        ]
-        shown = [c for c in present if not c.startswith("declined_")]
-        if any(c.startswith("declined_") for c in present) or "declined_<REASON>" in described:
-            shown.insert(
-                shown.index("declined") + 1 if "declined" in shown else len(shown),
-                "declined_<REASON>",
-            )
-        for column in shown:
-            kind = _FIGURE_KIND.get(
-                (name, column),
-                "count"
-                if name in _COUNT_COLUMNS
-                and (column in _COUNT_COLUMNS[name] or column == "declined_<REASON>")
-                else "",
-            )
-            lines.append(f"| `{column}` | {kind} | {described.get(column, '')} |")
-    return "\n".join(lines) + "\n"
+    return readme(intro, fmt, list(tables))

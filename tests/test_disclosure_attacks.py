@@ -18,7 +18,7 @@ import csv
 import json
 import re
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, cast
 
@@ -27,6 +27,7 @@ import networkx as nx
 import pytest
 
 from analytics.disclosure import Pseudonyms
+from analytics.event_log import EVENT_COUNTS
 from graph.access import identity
 from graph.access.research_projects import research_project_key
 from graph.db import Database
@@ -338,6 +339,25 @@ async def test_the_export_applies_the_same_rule_and_recomputes_the_api(
             expected = len(previous & ties) / len(union) if union else 0.0
             assert jaccard[period["start"]] == pytest.approx(expected, abs=1e-9)
         previous = ties
+    # The event log: per pair, period and type, as many rows as the published count says,
+    # none for a suppressed count (S) or a withheld type; ordinal time without gaps.
+    log = _csv(tmp_path, "event_log")
+    assert log, "the demo publishes some ties, so some events"
+    assert [int(r["time"]) for r in log] == list(range(1, len(log) + 1))
+    assert {(r["period"], r["sender"], r["receiver"]) for r in log} <= {
+        (e["period"], e["source"], e["target"]) for e in edges
+    }
+    logged = Counter((r["period"], r["sender"], r["receiver"], r["event_type"]) for r in log)
+    reasons = Counter((r["period"], r["sender"], r["receiver"], r["decline_reason"])
+                      for r in log if r["event_type"] == "DECLINED")  # fmt: skip
+    for e in edges:
+        pair = (e["period"], e["source"], e["target"])
+        for kind, column in EVENT_COUNTS.items():
+            assert logged[(*pair, kind)] == (count(e[column]) or 0), (pair, kind)
+        # (A reason column is empty in a period whose ties have no decline of that reason.)
+        for column in (c for c in e if c.startswith("declined_") and e[c] != ""):
+            reason = column.removeprefix("declined_")
+            assert reasons[(*pair, reason)] == (count(e[column]) or 0), (pair, reason)
 
 
 async def test_racing_first_reads_give_a_researcher_one_project_and_one_key(

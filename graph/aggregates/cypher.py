@@ -43,6 +43,7 @@ __all__ = [
     "ORGANIZATION_NETWORKS",
     "PLACE_OUTCOMES",
     "PROVIDERS",
+    "REFERRAL_EVENTS",
     "REFERRAL_TIES",
 ]
 
@@ -112,6 +113,15 @@ REFERRAL_TIES = (
     "reduce(pool = [], h IN collect(hours) | pool + h) AS received "
     "CALL (received) { UNWIND received AS h RETURN percentileCont(h, 0.5) AS receiverHours } "
     "RETURN period, collect([target, receiverHours, ties]) AS receivers"
+)
+
+#: Every event of the window's referrals whose type is in ``$eventTypes``: the
+#: referral's period (of its sending), sender, receiver, the event's type, time
+#: and decline reason (``OTHER`` when none was given, as in the counts).
+REFERRAL_EVENTS = (
+    _REFERRALS + "MATCH (r)-[:HAS_EVENT]->(e:ReferralEvent) WHERE e.type IN $eventTypes "
+    "RETURN period, r.id AS referral, s.id AS sender, t.id AS receiver, e.type AS type, "
+    "e.at AS at, CASE WHEN e.type = 'DECLINED' THEN coalesce(e.reason, 'OTHER') END AS reason"
 )
 
 #: Members of the networks at any time in each period (isolates included).

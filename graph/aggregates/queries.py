@@ -43,6 +43,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from analytics.event_log import RawReferralEvent
 from analytics.model import (
     CoverageRow,
     FunnelRow,
@@ -77,6 +78,7 @@ __all__ = [
     "need_funnel",
     "organization_networks",
     "place_outcomes",
+    "referral_events",
 ]
 
 T = TypeVar("T")
@@ -292,6 +294,32 @@ async def need_funnel(
     )
     cells = _grouped(window, rows, _funnel_cell)
     return tuple(tuple(cells.get(window.key(start), ())) for start, _ in window.periods())
+
+
+async def referral_events(
+    db: Database, network_ids: Sequence[str], window: Window, types: Sequence[str]
+) -> list[RawReferralEvent]:
+    """The events of ``types`` of the window's referrals, each with its referral's period label.
+
+    The referrals are those the period counts hold (:data:`~graph.aggregates.cypher.REFERRAL_TIES`);
+    ``period`` is ``first day/last day`` of the sending period, as
+    :func:`analytics.export.period_label`.
+    """
+    params = await _referral_params(db, network_ids, window)
+    (rows,) = await _read_all(db, [(q.REFERRAL_EVENTS, {**params, "eventTypes": list(types)})])
+    labels = {window.key(a): f"{a.isoformat()}/{b.isoformat()}" for a, b in window.periods()}
+    return [
+        RawReferralEvent(
+            referral=row["referral"],
+            period=labels[_native(row["period"])],
+            sender=row["sender"],
+            receiver=row["receiver"],
+            type=row["type"],
+            at=_native(row["at"]),
+            reason=row["reason"],
+        )
+        for row in rows
+    ]
 
 
 async def place_outcomes(
