@@ -49,6 +49,8 @@ DEMO_PRESET, DEMO_SEED = "demo", 7
 # The first network of the demo preset with seed 7 (networks.jsonl, line 1).
 DEMO_NETWORK_ID = "c15eb465-f219-4da0-aa9b-e6963179c043"
 DEMO_NETWORK_NAME = "Table de concertation petite enfance-famille du secteur Nord"
+# Both demo networks (Nord, Sud): the 'region' account coordinates them together.
+DEMO_REGION_NETWORK_IDS = (DEMO_NETWORK_ID, "722287a2-b1c1-4ebb-b460-68cd3394f8e8")
 # The COMMUNITY member of that network that sends the most referrals, and the member it
 # refers to most (the housing co-op of the planted capacity shock). tests/test_dataset_cli.py
 # checks this rule against the simulation, so a change of the simulator is caught.
@@ -78,6 +80,12 @@ DEMO_USERS: dict[str, tuple[str, str, str | None, str]] = {
         "ORG_STAFF",
     ),
     "coordinator": ("coordination@maillage.demo", "Coordination de la table", None, "COORDINATOR"),
+    "region": (
+        "coordination-regionale@maillage.demo",
+        "Coordination régionale",
+        None,
+        "COORDINATOR",
+    ),
     "researcher": ("recherche@maillage.demo", "Équipe de recherche", None, "RESEARCHER"),
 }
 
@@ -131,9 +139,10 @@ async def ensure_demo_users(db: Database) -> dict[str, dict[str, Any]]:
                 role=role,
             )
         elif role in identity.NETWORK_ROLES:
-            await identity.assign_network_role(
-                db, user_id=user["id"], network_id=DEMO_NETWORK_ID, role=role
-            )
+            for network_id in DEMO_REGION_NETWORK_IDS if key == "region" else (DEMO_NETWORK_ID,):
+                await identity.assign_network_role(
+                    db, user_id=user["id"], network_id=network_id, role=role
+                )
         users[key] = user
     return users
 
@@ -208,7 +217,11 @@ def describe(setup: DemoSetup) -> str:
     network = setup.ids.network_name if setup.ids is not None else "the demo network"
     for account in setup.accounts:
         where = account.organization or (
-            network if account.role in {"COORDINATOR", "RESEARCHER"} else "the whole platform"
+            "both demo networks (Nord and Sud: the region view)"
+            if account.key == "region"
+            else network
+            if account.role in {"COORDINATOR", "RESEARCHER"}
+            else "the whole platform"
         )
         lines.append(f"  {account.key:<12} {account.role:<15} {account.name} — {where}")
         lines.append(f"      Authorization: Bearer {account.token}")

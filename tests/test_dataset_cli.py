@@ -197,8 +197,10 @@ def test_the_demo_accounts_sit_where_the_rule_says_in_the_simulated_network() ->
     received = Counter(r["receiverId"] for r in data.referrals if r["senderId"] == busiest)
     top = max((o for o in members if o != busiest), key=lambda o: received[o])
     assert (names[busiest], names[top]) == (demo.DEMO_SENDER, demo.DEMO_RECEIVER)
+    assert {n["id"] for n in data.networks} == set(demo.DEMO_REGION_NETWORK_IDS)
     roles = sorted(role for *_, role in demo.DEMO_USERS.values())
     assert roles == [
+        "COORDINATOR",
         "COORDINATOR",
         "ORG_ADMIN",
         "ORG_STAFF",

@@ -23,7 +23,12 @@ const FIGURES = [
 
 declare global {
   interface Window {
-    maillageMap?: { positions: () => Record<string, [number, number]>; edges: () => number; period: () => number };
+    maillageMap?: {
+      positions: () => Record<string, [number, number]>;
+      edges: () => number;
+      period: () => number;
+      highlighted?: () => string[];
+    };
   }
 }
 
@@ -80,19 +85,26 @@ export function MapPage({ networkIds }: { networkIds: string[] }) {
     );
   }, [networkIds.join()]);
 
+  // Only the latest request's answer is shown: an earlier, slower one never overwrites it.
+  const latest = useRef(0);
+  const [shown, setShown] = useState("");
   const load = async (): Promise<void> => {
     if (chosen.length === 0) return;
+    const request = ++latest.current;
+    const asked = [...chosen].sort().join(",");
     setLoading(true);
     setError(null);
     try {
       const loaded = await loadMap(chosen, from, to, period);
+      if (request !== latest.current) return;
       setData(loaded);
+      setShown(asked);
       setIndex(Math.max(0, lastWithTies(loaded)));
       setSelected(null);
     } catch (err) {
-      setError(explain(err));
+      if (request === latest.current) setError(explain(err));
     } finally {
-      setLoading(false);
+      if (request === latest.current) setLoading(false);
     }
   };
   useEffect(() => {
@@ -152,7 +164,11 @@ export function MapPage({ networkIds }: { networkIds: string[] }) {
 
   useEffect(() => {
     if (!map.current || !current || !data) return;
-    window.maillageMap = { ...(window.maillageMap ?? { positions: () => ({}), edges: () => 0 }), period: () => index };
+    window.maillageMap = {
+      ...(window.maillageMap ?? { positions: () => ({}), edges: () => 0 }),
+      period: () => index,
+      highlighted: () => [...flagged.nodes].filter((id) => current.nodes.some((n) => n.id === id)),
+    };
     map.current.draw(current, index > 0 ? data.periods[index - 1] : null, positions, {
       nodeColouring,
       edgeColouring,
@@ -171,7 +187,7 @@ export function MapPage({ networkIds }: { networkIds: string[] }) {
   const periodLabel = current ? `${date(current.start)} – ${date(current.end)}` : "";
 
   return (
-    <section class="map-page" aria-labelledby="map-title">
+    <section class="map-page" aria-labelledby="map-title" data-networks={shown} data-loading={String(loading)}>
       <h1 id="map-title">{t("mapTitle")}</h1>
       <form class="map-controls card" onSubmit={(e) => { e.preventDefault(); void load(); }}>
         <fieldset class="inline">
@@ -393,16 +409,16 @@ function BreakdownLists({ breakdowns, nameOf, territoryOf, onPick }: {
             <ul>{breakdowns.repeatedDeclines.map((r) => <li>{pick(r.targetId, `${nameOf(r.sourceId)} → ${nameOf(r.targetId)}`)} — {number(r.declined)}/{number(r.sent)}</li>)}</ul>
           )}
         </div>
-        <div class="card">
+        <div class="card" data-testid="service-gaps">
           <h3>{t("serviceGaps")}</h3>
           {breakdowns.serviceGaps.length === 0 ? empty : (
-            <ul>{breakdowns.serviceGaps.map((g) => <li>{label("need", g.needCode)}, {territoryOf(g.territoryId)} — {percent(g.gapShare)} ({number(g.gapDeclines)}/{number(g.sent)}), {g.providers}</li>)}</ul>
+            <ul>{breakdowns.serviceGaps.map((g) => <li data-need={g.needCode} data-territory={g.territoryId}>{label("need", g.needCode)}, {territoryOf(g.territoryId)} — {percent(g.gapShare)} ({number(g.gapDeclines)}/{number(g.sent)}), {g.providers}</li>)}</ul>
           )}
         </div>
-        <div class="card">
+        <div class="card" data-testid="uncovered-needs">
           <h3>{t("uncoveredNeeds")}</h3>
           {breakdowns.uncoveredNeeds.length === 0 ? empty : (
-            <ul>{breakdowns.uncoveredNeeds.slice(0, 30).map((u) => <li>{label("need", u.needCode)}, {territoryOf(u.territoryId)}</li>)}</ul>
+            <ul>{breakdowns.uncoveredNeeds.slice(0, 30).map((u) => <li data-need={u.needCode} data-territory={u.territoryId}>{label("need", u.needCode)}, {territoryOf(u.territoryId)}</li>)}</ul>
           )}
         </div>
       </div>
