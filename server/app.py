@@ -46,7 +46,7 @@ from server.limits import (
     SharedBuckets,
 )
 from server.logs import configure_logging
-from server.mail_catcher import MailCatcher, mail_routes
+from server.mail_catcher import CaughtMail, MailSpool, mail_routes
 from server.mailer import deliver_forever
 from server.middleware import RequestIdMiddleware
 from server.respond import respond_routes
@@ -168,7 +168,7 @@ def create_app(
     run_sweeper: bool = True,
     monotonic: Callable[[], float] = time.monotonic,
     run_mailer: bool = True,
-    mail_catcher: MailCatcher | None = None,
+    mail_catcher: CaughtMail | None = None,
 ) -> Starlette:
     """Build the ASGI app from ``settings`` (default: from the environment).
 
@@ -251,4 +251,8 @@ def app_factory() -> Any:
     """For ``uvicorn --factory server.app:app_factory``: each worker of ``maillage serve``."""
     settings = Settings.from_env()
     configure_logging(settings.log_level)
-    return create_app(settings)
+    # `maillage run --workers N`: /dev/mail reads what the parent's mail catcher caught.
+    caught = None
+    if settings.development and settings.dev_mail_spool:
+        caught = MailSpool(Path(settings.dev_mail_spool), settings.smtp_port)
+    return create_app(settings, mail_catcher=caught)

@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -201,13 +202,6 @@ def cmd_serve(
     workers = settings.worker_count if getattr(args, "workers", None) is None else args.workers
     if not 1 <= workers <= 64:
         raise ConfigurationError(f"--workers {workers}: serve with 1 to 64 workers.")
-    if workers > 1 and mail_catcher is not None:
-        print(
-            "The development mail catcher lives in this process: serving with one worker "
-            "(set MAILLAGE_SMTP_HOST to serve with several).",
-            flush=True,
-        )
-        workers = 1
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -221,6 +215,9 @@ def cmd_serve(
         uvicorn.run(create_app(settings, mail_catcher=mail_catcher), **options)
         return 0
     with tempfile.TemporaryDirectory(prefix="maillage-") as state:
+        if mail_catcher is not None:  # each worker's /dev/mail reads the catcher's spool
+            assert mail_catcher.spool is not None, "a catcher for several workers needs a spool"
+            settings = dataclasses.replace(settings, dev_mail_spool=str(mail_catcher.spool))
         os.environ.update(_worker_environment(settings, host, port, Path(state)))
         log.info("serving", extra={"workers": workers, "host": host, "port": port})
         uvicorn.run("server.app:app_factory", factory=True, workers=workers, **options)
@@ -264,7 +261,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     catcher = None
     if settings.development and not settings.smtp_host and _has_aiosmtpd():
         # The demo's e-mails go to a local SMTP server whose messages /dev/mail shows.
-        catcher = MailCatcher(settings.dev_smtp_port or None).start()
+        spool = Path(tempfile.mkdtemp(prefix="maillage-mail-"))
+        catcher = MailCatcher(settings.dev_smtp_port or None, spool=spool).start()
         settings = dataclasses.replace(
             settings,
             smtp_host="127.0.0.1",
@@ -288,6 +286,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         if catcher is not None:
             catcher.stop()
+            if catcher.spool is not None:
+                shutil.rmtree(catcher.spool, ignore_errors=True)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -4,6 +4,11 @@
 127.0.0.1 and points the notification worker at it, so a newcomer sees the
 e-mails the demo sends at ``/dev/mail`` and can click their one-click links.
 It uses aiosmtpd (a development dependency); production has no such page.
+
+With several workers (``maillage run --workers N``) the catcher, in the parent
+process, also leaves each message as a file in a folder (its *spool*); each
+worker's ``/dev/mail`` reads that folder (:class:`MailSpool`), so the page
+shows the same messages whichever worker answers.
 """
 
 from __future__ import annotations
@@ -15,15 +20,17 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-__all__ = ["CaughtMessage", "MailCatcher", "mail_routes"]
+__all__ = ["CaughtMail", "CaughtMessage", "MailCatcher", "MailSpool", "mail_routes"]
 
 _LINK = re.compile(r"https?://[^\s<>\"]+")
 
@@ -55,11 +62,25 @@ class CaughtMessage:
         return list(dict.fromkeys(_LINK.findall(self.text)))
 
 
-class MailCatcher:
-    """An SMTP server on 127.0.0.1 (a free port unless given) keeping what it receives."""
+class CaughtMail(Protocol):
+    """What ``/dev/mail`` shows: the caught messages, oldest first, and the catcher's port."""
 
-    def __init__(self, port: int | None = None) -> None:
+    @property
+    def port(self) -> int: ...
+
+    @property
+    def messages(self) -> Sequence[CaughtMessage]: ...
+
+
+class MailCatcher:
+    """An SMTP server on 127.0.0.1 (a free port unless given) keeping what it receives.
+
+    With ``spool``, each message is also written there, for :class:`MailSpool` to read.
+    """
+
+    def __init__(self, port: int | None = None, spool: Path | None = None) -> None:
         self.port = port or _free_port()
+        self.spool = spool
         self.messages: list[CaughtMessage] = []
         self._arrived = threading.Condition()
         self._controller: object | None = None
@@ -69,7 +90,10 @@ class MailCatcher:
         raw = getattr(envelope, "original_content", None) or b""
         recipients = tuple(getattr(envelope, "rcpt_tos", ()))
         with self._arrived:
-            self.messages.append(CaughtMessage(recipients, bytes(raw)))
+            message = CaughtMessage(recipients, bytes(raw))
+            if self.spool is not None:
+                _write(self.spool, len(self.messages), message)
+            self.messages.append(message)
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
@@ -100,6 +124,32 @@ class MailCatcher:
                 self._arrived.wait(left)
 
 
+class MailSpool:
+    """The messages a :class:`MailCatcher` of another process left in its spool folder."""
+
+    def __init__(self, folder: Path, port: int) -> None:
+        self.folder = folder
+        self.port = port
+
+    @property
+    def messages(self) -> list[CaughtMessage]:
+        found = []
+        for path in sorted(self.folder.glob("*.eml")):
+            recipients, _, raw = path.read_bytes().partition(b"\n")
+            found.append(CaughtMessage(tuple(recipients.decode().split()), raw))
+        return found
+
+
+def _write(folder: Path, index: int, message: CaughtMessage) -> None:
+    """One file per message: its recipients on the first line, then the message as sent.
+
+    Written aside and renamed, so a reader never sees half a message.
+    """
+    partial = folder / f"{index:06d}.part"
+    partial.write_bytes(" ".join(message.recipients).encode() + b"\n" + message.raw)
+    partial.rename(folder / f"{index:06d}.eml")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -113,7 +163,7 @@ def _page(title: str, body: str) -> HTMLResponse:
     )
 
 
-def mail_routes(catcher: MailCatcher) -> list[Route]:
+def mail_routes(catcher: CaughtMail) -> list[Route]:
     """``/dev/mail``: the caught messages, newest first; ``/dev/mail/{n}``: one, with its links."""
 
     async def listing(request: Request) -> Response:
@@ -131,9 +181,10 @@ def mail_routes(catcher: MailCatcher) -> list[Route]:
 
     async def one(request: Request) -> Response:
         index = int(request.path_params["n"])
-        if not 0 <= index < len(catcher.messages):
+        messages = catcher.messages
+        if not 0 <= index < len(messages):
             return _page("Introuvable", "<h1>Ce courriel n’existe pas.</h1>")
-        message = catcher.messages[index]
+        message = messages[index]
         links = "".join(
             f'<li><a href="{html.escape(u)}">{html.escape(u)}</a></li>' for u in message.links
         )

@@ -169,6 +169,8 @@ class Settings:
     time_zone: Annotated[str, Env("MAILLAGE_TIME_ZONE")] = "America/Toronto"
     # `maillage run` in development: the local SMTP catcher's port (0: any free one).
     dev_smtp_port: Annotated[int, Env("MAILLAGE_DEV_SMTP_PORT"), Ge(0), Le(65535)] = 0
+    # `maillage run` with several workers: the folder its mail catcher writes to (set by it).
+    dev_mail_spool: Annotated[str, Env("MAILLAGE_DEV_MAIL_SPOOL")] = ""
     notify_poll_seconds: Annotated[float, Env("MAILLAGE_NOTIFY_POLL_SECONDS"), Ge(0.05)] = 15.0
     notify_retry_min_seconds: Annotated[float, Env("MAILLAGE_NOTIFY_RETRY_MIN_SECONDS"), Ge(0)] = (
         30.0

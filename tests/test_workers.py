@@ -1,5 +1,5 @@
 """Serving with several workers: one rate limit for all of them, settings handed down intact,
-and a revoked token refused by every worker.
+a revoked token refused by every worker, and the development mail page the same in each.
 
 The buckets' arithmetic is checked by hand on a clock the test moves; the sharing, with
 two real processes taking from one SQLite file (and, for contrast, from their own
@@ -12,20 +12,24 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import smtplib
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from graph.access import identity
 from graph.db import Database
 from server.limits import MemoryBuckets, SharedBuckets
+from server.mail_catcher import MailCatcher, MailSpool, mail_routes
 from server.settings import Settings, project_root
 from tests.conftest import World
 from tests.resilience.test_bounded_waits import free_port
@@ -230,3 +234,30 @@ async def test_two_workers_enforce_one_rate_limit_and_both_refuse_a_revoked_toke
     assert await _fresh_connection_posts(url, secret, 10) == [200] * 10
     await identity.revoke_token(db, token["id"])
     assert await _fresh_connection_posts(url, secret, 20) == [401] * 20
+
+
+async def test_a_worker_shows_the_mail_another_process_caught(tmp_path: Path) -> None:
+    # `maillage run --workers N`: the catcher lives in the parent; each worker's /dev/mail
+    # reads its spool folder, so the page is the same whichever worker answers.
+    catcher = MailCatcher(spool=tmp_path).start()
+    try:
+        for n, to in enumerate(["a@org.example", "b@org.example"]):
+            message = EmailMessage()
+            message["From"], message["To"], message["Subject"] = "m@x.example", to, f"Sujet {n}"
+            message.set_content(f"Bonjour.\nhttp://127.0.0.1:8000/r/{n}\n")
+            with smtplib.SMTP("127.0.0.1", catcher.port, timeout=5) as smtp:
+                smtp.send_message(message)
+        catcher.wait_for(lambda m: m.subject == "Sujet 1", timeout=5)
+    finally:
+        catcher.stop()
+    spool = MailSpool(tmp_path, catcher.port)
+    assert spool.messages == catcher.messages
+    assert [m.recipients for m in spool.messages] == [("a@org.example",), ("b@org.example",)]
+    assert not list(tmp_path.glob("*.part"))
+    app = Starlette(routes=mail_routes(spool))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://worker") as client:
+        listing = (await client.get("/dev/mail")).text
+        assert listing.index("Sujet 1") < listing.index("Sujet 0")  # newest first
+        assert "http://127.0.0.1:8000/r/1" in (await client.get("/dev/mail/1")).text
+        assert "n’existe pas" in (await client.get("/dev/mail/2")).text
