@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,34 @@ async def _sweep_forever(db: Database, settings: Settings, clock: Callable[[], d
             log.exception("sweep failed; will retry")
 
 
+LEADER_RETRY_SECONDS = 5.0
+
+
+async def _when_leading(
+    lock: Path, background: list[Coroutine[Any, Any, None]], state: Any
+) -> None:
+    """Run ``background`` once this process holds ``lock`` (an exclusive ``flock``).
+
+    The workers of one ``maillage serve`` share the lock file: one of them runs the
+    periodic sweep and the e-mail delivery; the others try again every few seconds,
+    so when the leader stops (its lock is released with its process) another takes over.
+    """
+    with lock.open("a") as handle:
+        try:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    await asyncio.sleep(LEADER_RETRY_SECONDS)
+            log.info("this worker runs the sweep and the e-mail delivery")
+            state.leading.set()
+            await asyncio.gather(*background)
+        finally:
+            for work in background:
+                work.close()  # never started when cancelled before leading: no warning
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -196,11 +225,19 @@ def create_app(
                 applied = await migrations.migrate(db)
                 if applied:
                     log.info("migrations applied", extra={"versions": [m.version for m in applied]})
-            tasks = []
+            background: list[Coroutine[Any, Any, None]] = []
             if run_sweeper:
-                tasks.append(asyncio.create_task(_sweep_forever(db, settings, clock)))
+                background.append(_sweep_forever(db, settings, clock))
             if run_mailer and settings.smtp_configured:
-                tasks.append(asyncio.create_task(deliver_forever(db, settings, clock=clock)))
+                background.append(deliver_forever(db, settings, clock=clock))
+            tasks = []
+            if background and settings.shared_state_dir:
+                # Several workers: only the one holding the lock sweeps and delivers.
+                lock = Path(settings.shared_state_dir) / "background.lock"
+                tasks.append(asyncio.create_task(_when_leading(lock, background, app.state)))
+            elif background:
+                app.state.leading.set()
+                tasks += [asyncio.create_task(work) for work in background]
             try:
                 yield
             finally:
@@ -224,6 +261,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.leading = asyncio.Event()  # set while this process runs the background work
     # Outermost last: request id, then body size, time limit, rate limit, authentication,
     # JSON errors.
     app.add_middleware(JsonErrorMiddleware)
@@ -238,9 +276,9 @@ def create_app(
 
 def _buckets(settings: Settings) -> Buckets:
     """The rate limit's buckets: shared with the other workers when a file is set."""
-    if settings.rate_limit_path:
+    if settings.shared_state_dir:
         return SharedBuckets(
-            Path(settings.rate_limit_path),
+            Path(settings.shared_state_dir) / "rate-limit.sqlite3",
             settings.rate_limit_per_minute,
             settings.rate_limit_burst,
         )

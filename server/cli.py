@@ -237,7 +237,7 @@ def _worker_environment(settings: Settings, host: str, port: int, state: Path) -
         host=host,
         port=port,
         apply_migrations_on_start=False,
-        rate_limit_path=settings.rate_limit_path or str(state / "rate-limit.sqlite3"),
+        shared_state_dir=settings.shared_state_dir or str(state),
     )
     return shared.to_env()
 

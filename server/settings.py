@@ -128,9 +128,10 @@ class Settings:
     max_batch_operations: Annotated[int, Env("MAILLAGE_MAX_BATCH_OPERATIONS"), Ge(1)] = 10
     rate_limit_per_minute: Annotated[int, Env("MAILLAGE_RATE_LIMIT_PER_MINUTE"), Ge(1)] = 600
     rate_limit_burst: Annotated[int, Env("MAILLAGE_RATE_LIMIT_BURST"), Ge(1)] = 120
-    # Where the workers of one machine share their rate-limit buckets (a SQLite file).
-    # Blank: in memory with one worker; `maillage serve` with several makes one for the run.
-    rate_limit_path: Annotated[str, Env("MAILLAGE_RATE_LIMIT_PATH")] = ""
+    # A folder the workers of one machine share: the rate limit's buckets (a SQLite file) and
+    # the lock that elects the one worker running the sweep and the e-mail delivery. Blank:
+    # one process, on its own; `maillage serve` with several workers makes one for the run.
+    shared_state_dir: Annotated[str, Env("MAILLAGE_SHARED_STATE_DIR")] = ""
     # API processes `maillage serve` starts (0: one per core in production, one otherwise).
     workers: Annotated[int, Env("MAILLAGE_WORKERS"), Ge(0), Le(64)] = 0
     max_subscriptions_per_connection: Annotated[

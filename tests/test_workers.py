@@ -9,6 +9,8 @@ memory); the whole, with ``maillage serve --workers 2`` against the suite's Neo4
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -17,7 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from email.message import EmailMessage
 from pathlib import Path
@@ -28,6 +30,7 @@ from starlette.applications import Starlette
 
 from graph.access import identity
 from graph.db import Database
+from server.app import LEADER_RETRY_SECONDS, create_app
 from server.limits import MemoryBuckets, SharedBuckets
 from server.mail_catcher import MailCatcher, MailSpool, mail_routes
 from server.settings import Settings, project_root
@@ -117,7 +120,7 @@ def test_settings_survive_the_trip_to_the_workers_environment() -> None:
         apply_migrations_on_start=False,
         rate_limit_burst=7,
         request_time_limit_seconds=2.5,
-        rate_limit_path="/tmp/x.sqlite3",
+        shared_state_dir="/tmp/maillage-state",
         workers=3,
         smtp_password="kept, not printed",
     )
@@ -165,7 +168,7 @@ async def two_workers(settings: Settings) -> AsyncIterator[tuple[str, list[int]]
         MAILLAGE_AUTH_CACHE_SECONDS="0",
         MAILLAGE_LOG_LEVEL="WARNING",
     )
-    env.pop("MAILLAGE_RATE_LIMIT_PATH", None)
+    env.pop("MAILLAGE_SHARED_STATE_DIR", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--workers", "2", "--port", str(port)],
         cwd=project_root(),
@@ -261,3 +264,45 @@ async def test_a_worker_shows_the_mail_another_process_caught(tmp_path: Path) ->
         assert listing.index("Sujet 1") < listing.index("Sujet 0")  # newest first
         assert "http://127.0.0.1:8000/r/1" in (await client.get("/dev/mail/1")).text
         assert "n’existe pas" in (await client.get("/dev/mail/2")).text
+
+
+async def test_one_worker_of_several_runs_the_background_work_and_another_takes_over(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # Two apps sharing one state folder, as two workers of `maillage serve` do: one leads
+    # (sweeps and delivers); when it stops, the other takes over at its next try.
+    shared = dataclasses.replace(settings, shared_state_dir=str(tmp_path))
+    first, second = create_app(shared), create_app(shared)
+    async with contextlib.AsyncExitStack() as stack:
+        stops = [await stack.enter_async_context(_lifespan(app)) for app in (first, second)]
+        await asyncio.wait_for(_either_leads(first, second), timeout=10)
+        leader, other = (first, second) if first.state.leading.is_set() else (second, first)
+        assert not other.state.leading.is_set()
+        await stops[[first, second].index(leader)]()
+        await asyncio.wait_for(other.state.leading.wait(), timeout=LEADER_RETRY_SECONDS + 5)
+
+
+async def _either_leads(*apps: Starlette) -> None:
+    waits = [asyncio.ensure_future(app.state.leading.wait()) for app in apps]
+    _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for waiting in pending:
+        waiting.cancel()
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+    """The app's lifespan, with a way to end it early (a worker stopping)."""
+    context = app.router.lifespan_context(app)
+    await context.__aenter__()
+    ended = False
+
+    async def stop() -> None:
+        nonlocal ended
+        if not ended:
+            ended = True
+            await context.__aexit__(None, None, None)
+
+    try:
+        yield stop
+    finally:
+        await stop()

@@ -25,7 +25,9 @@ from graph.referral.events import record_event
 
 __all__ = ["SweepResult", "sweep"]
 
-BATCH = 500
+# Referrals expired or purged per transaction: small enough that a first sweep over an
+# imported history (thousands due at once) commits well within the API's transaction limit.
+BATCH = 100
 
 
 @dataclass(frozen=True)
