@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import socket
 import statistics
 import subprocess
@@ -23,15 +24,20 @@ BENCH_PORT = int(os.environ.get("MAILLAGE_BENCH_NEO4J_PORT", "17787"))
 BENCH_PASSWORD = "maillage-bench-password"
 
 
+# The Neo4j GraphQL Library writes DateTime values with APOC functions: the peer needs it.
+APOC = "org.neo4j.procedure:apoc-core:5.26.0:jar:core"
+
+
 @contextmanager
 def bench_neo4j(
-    heap: str = "1g", pagecache: str = "512m", port: int = BENCH_PORT
+    heap: str = "1g", pagecache: str = "512m", port: int = BENCH_PORT, apoc: bool = False
 ) -> Iterator[Settings]:
     """A Neo4j for benchmarks, started and stopped here (kept with ``MAILLAGE_BENCH_KEEP_NEO4J``).
 
     Its home is ``.neo4j/bench-home`` on the default port 17787 and
     ``.neo4j/bench-home-<port>`` on any other, so two benchmarks on two ports
     keep their data apart. ``MAILLAGE_BENCH_NEO4J_URI`` uses a running server instead.
+    ``apoc`` puts APOC core in its plugins (from Maven Central, once).
     """
     external = os.environ.get("MAILLAGE_BENCH_NEO4J_URI")
     if external:
@@ -50,6 +56,8 @@ def bench_neo4j(
         heap=heap,
         pagecache=pagecache,
     )
+    if apoc:
+        _fetch_apoc(server.home / "plugins")
     started = local.start(server, timeout=300)
     print(f"Neo4j {local.NEO4J_VERSION} on {server.uri} (ready in {started:.1f} s)", flush=True)
     try:
@@ -57,6 +65,19 @@ def bench_neo4j(
     finally:
         if not os.environ.get("MAILLAGE_BENCH_KEEP_NEO4J"):
             local.stop(server)
+
+
+def _fetch_apoc(plugins: Path) -> None:
+    if list(plugins.glob("apoc-core-*.jar")):
+        return
+    plugins.mkdir(parents=True, exist_ok=True)
+    print(f"Fetching APOC core into {plugins} (Maven Central)…", flush=True)
+    fetch = ["dependency:copy", f"-Dartifact={APOC}", f"-DoutputDirectory={plugins}"]
+    subprocess.run(
+        ["mvn", "-q", "-B", *fetch],
+        check=True,
+        timeout=600,
+    )
 
 
 def free_port() -> int:
@@ -67,13 +88,14 @@ def free_port() -> int:
 
 @contextmanager
 def api_process(
-    settings: Settings, *, env_name: str = "test", app_dir: Path | None = None
+    settings: Settings, *, env_name: str = "test", app_dir: Path | None = None, workers: int = 1
 ) -> Iterator[str]:
     """The API served by uvicorn in its own process; yields its base URL.
 
     ``env_name`` is its ``MAILLAGE_ENV`` (``production``: no GraphiQL, no
     introspection); ``app_dir`` serves the code of another checkout (an
-    earlier commit, to measure before and after in one run).
+    earlier commit, to measure before and after in one run); ``workers`` > 1
+    serves it with ``maillage serve --workers`` (this checkout only).
     """
     port = free_port()
     root = app_dir or project_root()
@@ -88,24 +110,17 @@ def api_process(
         # One token sends everything here; the per-token limit would measure itself.
         MAILLAGE_RATE_LIMIT_PER_MINUTE="100000000",
         MAILLAGE_RATE_LIMIT_BURST="100000000",
+        # An imported history has thousands of referrals past due at once; the server's
+        # first sweep would expire them in the middle of the timing. Not during a benchmark.
+        MAILLAGE_SWEEP_INTERVAL_SECONDS="86400",
     )
+    command = [sys.executable, "-m", "uvicorn", "--factory", "server.app:app_factory",
+               "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    if workers > 1:
+        assert app_dir is None, "several workers: this checkout's `maillage serve` only"
+        command = [sys.executable, "-m", "server.cli", "serve", "--workers", str(workers)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "server.app:app_factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=root,
-        env=env,
+        [*command, "--host", "127.0.0.1", "--port", str(port)], cwd=root, env=env
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -120,6 +135,48 @@ def api_process(
                 raise RuntimeError("the API process did not start")
             time.sleep(0.2)
         yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+PEER_DIR = Path(__file__).resolve().parent / "peer"
+
+
+@contextmanager
+def peer_process(settings: Settings) -> Iterator[str]:
+    """The Neo4j GraphQL Library on Apollo Server (``benchmarks/peer``); yields its URL.
+
+    Its npm packages are installed from the lockfile the first time (``npm ci``).
+    """
+    if not (PEER_DIR / "node_modules" / ".package-lock.json").exists():
+        print("Installing the peer's npm packages (npm ci in benchmarks/peer)…", flush=True)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=PEER_DIR,
+            check=True,
+            timeout=600,
+        )
+    port = free_port()
+    env = dict(
+        os.environ,
+        NEO4J_URI=settings.neo4j_uri,
+        NEO4J_USER=settings.neo4j_user,
+        NEO4J_PASSWORD=settings.neo4j_password,
+        PORT=str(port),
+        NODE_ENV="production",
+    )
+    proc = subprocess.Popen(
+        ["node", "server.mjs"], cwd=PEER_DIR, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        # "ready <url>" once it listens, EOF if it failed; 60 s at most.
+        readable, _, _ = select.select([proc.stdout], [], [], 60)
+        line = proc.stdout.readline() if readable else ""
+        if not line.startswith("ready "):
+            raise RuntimeError(f"the peer did not start: {line!r}")
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(timeout=30)

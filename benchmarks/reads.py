@@ -1,7 +1,7 @@
-"""The web app's hot reads: Maillage over HTTP vs the raw driver running equivalent Cypher.
+"""The web app's hot reads: Maillage vs the Neo4j GraphQL Library vs the raw driver.
 
 Usage: ``.venv/bin/python -m benchmarks.reads [--preset medium] [--requests N]
-[--rounds R] [--before DIR]``
+[--rounds R] [--workers N] [--no-peer] [--before DIR]``
 
 Uses the Neo4j of ``benchmarks.analytics`` (``MAILLAGE_BENCH_NEO4J_PORT``,
 default 17712, home ``.neo4j/bench-home-<port>``) and the preset it imports
@@ -15,11 +15,14 @@ referrals). Three workloads:
 - **organization page**: 50 organizations of the largest network with their
   services, each with its needs and territories.
 
-Maillage runs in production mode (one uvicorn worker, a real staff token of
-the busiest organization, auth, policy and audit on; only the rate limit is
-raised out of the way); the raw path is the bare async driver running
-hand-written Cypher for the same rows (auto-commit, one round trip, as the
-hot reads of Maillage run). ``--before DIR`` also serves the code
+Maillage runs in production mode (``--workers`` API processes, default one; a
+real staff token of the busiest organization, auth, policy and audit on; only
+the rate limit is raised out of the way). The peer is what a Neo4j user would
+otherwise pick: the Neo4j GraphQL Library 7 on Apollo Server 5 (Node.js,
+``benchmarks/peer``, pinned by its lockfile, installed with ``npm ci`` on first
+use), over the same Neo4j, with no authentication. The raw path is the bare
+async driver running hand-written Cypher for the same rows (auto-commit, one
+round trip, as the hot reads of Maillage run). ``--before DIR`` also serves the code
 of another checkout (``git archive <commit> | tar -x -C DIR``) as a third
 system, so before and after are measured in the same run. Every system's
 rows are checked equal to the raw driver's before anything is timed; then,
@@ -37,13 +40,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 from neo4j import READ_ACCESS
 
-from benchmarks._common import Run, api_process, bench_neo4j, drive
+from benchmarks._common import Run, api_process, bench_neo4j, drive, peer_process
 from benchmarks.analytics import load
 from graph.access import identity
 from graph.db import Database, open_database
@@ -63,6 +67,27 @@ query($org: ID!) { referrals(box: INCOMING, organizationId: $org, first: 20) {
 ORGANIZATION_PAGE = """
 query($n: ID!) { organizations(filter: {networkId: $n}, first: 50) {
   edges { node { name services { name needs { code } territories { code } } } } } }
+"""
+# The same reads in the peer's generated API (benchmarks/peer/server.mjs): a Neo4j user's
+# schema over the same graph, its @cypher sort keys giving Maillage's order.
+PEER_DIRECTORY = """
+query($t: ID!) { services(
+  where: {needs: {some: {code: {eq: "HOUSING"}}}, territories: {some: {id: {eq: $t}}},
+          organization: {active: {eq: true}}},
+  sort: [{rank: ASC}, {sortName: ASC}, {id: ASC}], limit: 10) {
+  name availability organization { name } } }
+"""
+PEER_INBOX = """
+query($org: ID!) { referrals(where: {receiver: {id: {eq: $org}}},
+  sort: [{sentAt: DESC}, {id: ASC}], limit: 20) { id status sentAt sender { name } } }
+"""
+PEER_ORGANIZATION_PAGE = """
+query($n: ID!) { organizations(
+  where: {active: {eq: true},
+          networksConnection: {some: {node: {id: {eq: $n}}, edge: {until: {eq: null}}}}},
+  sort: [{sortName: ASC}, {id: ASC}], limit: 50) {
+  name services(sort: [{rank: ASC}, {sortName: ASC}]) {
+    name needs(sort: [{code: ASC}]) { code } territories(sort: [{code: ASC}]) { code } } } }
 """
 RANK = "CASE s.availability WHEN 'OPEN' THEN 0 WHEN 'WAITLIST' THEN 1 WHEN 'FULL' THEN 2 ELSE 3 END"
 RAW_DIRECTORY = (
@@ -99,6 +124,8 @@ class Workload:
     variables: dict[str, str]
     # GraphQL data -> the raw driver's rows, to check both give the same answer.
     rows: Callable[[dict[str, Any]], list[dict[str, Any]]]
+    peer_query: str
+    peer_rows: Callable[[dict[str, Any]], list[dict[str, Any]]]
 
 
 def _nodes(data: dict[str, Any], field: str) -> list[dict[str, Any]]:
@@ -110,6 +137,42 @@ def _same_instant(text: str) -> str:
     return text.replace("+00:00", "Z")
 
 
+def _instants(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``sentAt`` as an instant: each system spells it its own way (``Z``, ``.000Z``)."""
+    return [
+        {**row, "sentAt": datetime.fromisoformat(row["sentAt"])} if "sentAt" in row else row
+        for row in rows
+    ]
+
+
+def _services(services: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**n, "organization": n["organization"]["name"]} for n in services]
+
+
+def _inbox(referrals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**n, "sentAt": _same_instant(n["sentAt"]), "sender": n["sender"]["name"]}
+        for n in referrals
+    ]
+
+
+def _page(organizations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": o["name"],
+            "services": [
+                {
+                    "name": s["name"],
+                    "needs": [n["code"] for n in s["needs"]],
+                    "territories": [t["code"] for t in s["territories"]],
+                }
+                for s in o["services"]
+            ],
+        }
+        for o in organizations
+    ]
+
+
 def workloads(ids: dict[str, str]) -> list[Workload]:
     return [
         Workload(
@@ -117,39 +180,27 @@ def workloads(ids: dict[str, str]) -> list[Workload]:
             DIRECTORY,
             RAW_DIRECTORY,
             {"t": ids["territory"]},
-            lambda d: [
-                {**n, "organization": n["organization"]["name"]} for n in _nodes(d, "services")
-            ],
+            lambda d: _services(_nodes(d, "services")),
+            PEER_DIRECTORY,
+            lambda d: _services(d["services"]),
         ),
         Workload(
             "inbox",
             INBOX,
             RAW_INBOX,
             {"org": ids["organization"]},
-            lambda d: [
-                {**n, "sentAt": _same_instant(n["sentAt"]), "sender": n["sender"]["name"]}
-                for n in _nodes(d, "referrals")
-            ],
+            lambda d: _inbox(_nodes(d, "referrals")),
+            PEER_INBOX,
+            lambda d: _inbox(d["referrals"]),
         ),
         Workload(
             "organization page",
             ORGANIZATION_PAGE,
             RAW_ORGANIZATION_PAGE,
             {"n": ids["network"]},
-            lambda d: [
-                {
-                    "name": o["name"],
-                    "services": [
-                        {
-                            "name": s["name"],
-                            "needs": [n["code"] for n in s["needs"]],
-                            "territories": [t["code"] for t in s["territories"]],
-                        }
-                        for s in o["services"]
-                    ],
-                }
-                for o in _nodes(d, "organizations")
-            ],
+            lambda d: _page(_nodes(d, "organizations")),
+            PEER_ORGANIZATION_PAGE,
+            lambda d: _page(d["organizations"]),
         ),
     ]
 
@@ -200,12 +251,27 @@ def api_system(label: str, http: httpx.AsyncClient, token: str) -> System:
         response = await http.post(
             "/graphql", headers=headers, json={"query": w.query, "variables": w.variables}
         )
-        body = response.json()
-        if "errors" in body:
-            raise RuntimeError(f"{label} {w.name}: {body['errors']}")
-        return w.rows(body["data"])
+        return w.rows(_data(label, w, response))
 
     return System(label, call)
+
+
+def peer_system(http: httpx.AsyncClient) -> System:
+    """The Neo4j GraphQL Library: its own queries for the same rows, no token (none needed)."""
+
+    async def call(w: Workload) -> list[dict[str, Any]]:
+        response = await http.post("/", json={"query": w.peer_query, "variables": w.variables})
+        return w.peer_rows(_data("peer", w, response))
+
+    return System("peer", call)
+
+
+def _data(label: str, w: Workload, response: httpx.Response) -> dict[str, Any]:
+    body = response.json()
+    if "errors" in body:
+        raise RuntimeError(f"{label} {w.name}: {body['errors']}")
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def raw_system(db: Database) -> System:
@@ -233,7 +299,13 @@ def _row(w: Workload, run: Run) -> str:
 
 
 async def main_async(
-    settings: Settings, preset: str, requests: int, rounds: int, before: Path | None
+    settings: Settings,
+    preset: str,
+    requests: int,
+    rounds: int,
+    before: Path | None,
+    workers: int,
+    peer: bool,
 ) -> None:
     db = open_database(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password)
     try:
@@ -241,22 +313,30 @@ async def main_async(
         ids = await targets(db)
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
         with (
-            api_process(settings, env_name="production") as url,
+            api_process(settings, env_name="production", workers=workers) as url,
             (
                 api_process(settings, env_name="production", app_dir=before)
                 if before is not None
                 else nullcontext()
             ) as before_url,
+            peer_process(settings) if peer else nullcontext() as peer_url,
         ):
             async with (
                 httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as http,
-                (
-                    httpx.AsyncClient(base_url=before_url or url, limits=limits, timeout=120)
+                httpx.AsyncClient(
+                    base_url=before_url or url, limits=limits, timeout=120
                 ) as http_before,
+                httpx.AsyncClient(
+                    base_url=peer_url or url, limits=limits, timeout=120
+                ) as http_peer,
             ):
-                systems = [api_system("Maillage", http, ids["token"]), raw_system(db)]
+                systems = [api_system("Maillage", http, ids["token"])]
                 if before_url is not None:
-                    systems.insert(1, api_system("before", http_before, ids["token"]))
+                    systems.append(api_system("before", http_before, ids["token"]))
+                if peer_url is not None:
+                    systems.append(peer_system(http_peer))
+                systems.append(raw_system(db))
+                print(f"Maillage: {workers} worker(s); peer: {'yes' if peer else 'no'}")
                 await _compare(systems, workloads(ids), requests, rounds)
     finally:
         await db.close()
@@ -266,9 +346,9 @@ async def _compare(
     systems: list[System], loads: list[Workload], requests: int, rounds: int
 ) -> None:
     for w in loads:
-        expected = await systems[-1].call(w)
+        expected = _instants(await systems[-1].call(w))
         for system in systems[:-1]:
-            got = await system.call(w)
+            got = _instants(await system.call(w))
             if got != expected:
                 raise SystemExit(f"{system.label} and the raw driver differ on {w.name}")
         print(f"{w.name}: {len(expected)} identical rows from every system")
@@ -292,6 +372,8 @@ async def _compare(
             mine = best[(w.name, clients, "Maillage")].throughput
             raw = best[(w.name, clients, "raw driver")].throughput
             line = f"  {w.name:<18} {clients:>2} clients: Maillage/raw {mine / raw:.2f}"
+            if "peer" in labels:
+                line += f", Maillage/peer {mine / best[(w.name, clients, 'peer')].throughput:.2f}"
             if "before" in labels:
                 old = best[(w.name, clients, "before")].throughput
                 line += f", before/raw {old / raw:.2f}, Maillage/before {mine / old:.1f}"
@@ -307,9 +389,23 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="per workload, level, system")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--before", type=Path, help="a checkout of the code to compare with")
+    parser.add_argument("--workers", type=int, default=1, help="Maillage's API processes")
+    parser.add_argument(
+        "--no-peer", dest="peer", action="store_false", help="leave out the Neo4j GraphQL Library"
+    )
     args = parser.parse_args()
-    with bench_neo4j(heap="2g", pagecache="1g", port=PORT) as settings:
-        asyncio.run(main_async(settings, args.preset, args.requests, args.rounds, args.before))
+    with bench_neo4j(heap="2g", pagecache="1g", port=PORT, apoc=args.peer) as settings:
+        asyncio.run(
+            main_async(
+                settings,
+                args.preset,
+                args.requests,
+                args.rounds,
+                args.before,
+                args.workers,
+                args.peer,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -285,7 +285,8 @@ def start(server: LocalNeo4j, *, timeout: float = 180.0) -> float:
             *heap,
             *JVM_FLAGS[2:],
             "-cp",
-            f"{server.lib}/*",
+            # As Neo4j's own launcher: the plugins' jars on the classpath too (APOC needs it).
+            f"{server.lib}/*:{server.home / 'plugins'}/*",
             "org.neo4j.server.CommunityEntryPoint",
             f"--home-dir={server.home}",
             f"--config-dir={server.home / 'conf'}",
