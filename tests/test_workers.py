@@ -34,7 +34,7 @@ from server.app import LEADER_RETRY_SECONDS, create_app
 from server.limits import MemoryBuckets, SharedBuckets
 from server.mail_catcher import MailCatcher, MailSpool, mail_routes
 from server.settings import Settings, project_root
-from tests.conftest import World
+from tests.conftest import World, unique
 from tests.resilience.test_bounded_waits import free_port
 
 ME = {"query": "{ me { roles } }"}
@@ -231,7 +231,7 @@ async def test_two_workers_enforce_one_rate_limit_and_both_refuse_a_revoked_toke
 
     # A revoked token: with identity looked up on every request, no worker lets it in.
     user = await identity.create_user(
-        db, email="revoked@test.maillage", name="Revoked Soon", platform_admin=True
+        db, email=f"{unique('revoked')}@test.maillage", name="Revoked Soon", platform_admin=True
     )
     secret, token = await identity.create_token(db, user_id=user["id"])
     assert await _fresh_connection_posts(url, secret, 10) == [200] * 10
