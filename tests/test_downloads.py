@@ -23,6 +23,7 @@ from graph.access import audit
 from graph.db import Database
 from graph.directory import networks, organizations
 from graph.directory.organizations import OrganizationInput
+from server import downloads
 from tests.conftest import Api, World, unique
 from tests.test_report import COMMENT, FAMILY, _move, _send
 
@@ -260,3 +261,21 @@ async def test_no_network_or_an_unknown_one_is_said_plainly(
         "/downloads/report", params={"network": str(uuid.uuid4()), **WINDOW}, headers=headers
     )
     assert "No network" in _error(unknown, 404, "NOT_FOUND")
+
+
+async def test_a_second_download_while_one_is_being_prepared_is_asked_to_retry(
+    client: httpx.AsyncClient, world: World, small: dict[str, Any]
+) -> None:
+    coordinator = await world.caller("COORDINATOR", network=small["network"])
+    params = {"network": small["network"]["id"], **WINDOW}
+    assert downloads._BUSY.acquire(blocking=False)  # a download under way in another request
+    try:
+        response = await client.get(
+            "/downloads/report",
+            params=params,
+            headers={"Authorization": f"Bearer {coordinator.token}"},
+        )
+    finally:
+        downloads._BUSY.release()
+    assert "try again" in _error(response, 503, "SERVICE_UNAVAILABLE")
+    assert response.headers["retry-after"]
