@@ -20,7 +20,7 @@ from PIL import Image
 from playwright.async_api import Download, Page
 
 from server.demo import DEMO_NETWORK_ID
-from tests.web.conftest import LiveApp
+from tests.web.conftest import LiveApp, axe_violations
 from tests.web.test_network_map import _api
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -40,14 +40,19 @@ async def _save(page: Page, button: str, tmp_path: Path, timeout: float = 20_000
     return target
 
 
-async def _open_map(person: Any, token: str) -> Page:
+def _problems(someone: Any) -> list[str]:
+    """The page's errors, but the 401 of the session check before signing in."""
+    return [m for m in someone.problems if "status of 401" not in m]
+
+
+async def _open_map(person: Any, token: str) -> Any:
     someone = await person(width=1400)
     await someone.sign_in(token)
     page: Page = someone.page
     await page.click("nav.tabs >> text=Carte du réseau")
     await page.locator("[data-testid=figures]").wait_for()
     await page.locator("[data-testid=exports]").wait_for()
-    return page
+    return someone
 
 
 async def test_a_coordinator_saves_the_report_the_research_export_and_both_images(
@@ -59,7 +64,8 @@ async def test_a_coordinator_saves_the_report_the_research_export_and_both_image
         n["name"] for p in known["collaboration"]["periods"] for n in p["nodes"] if n["name"]
     }
     assert organizations
-    page = await _open_map(person, token)
+    someone = await _open_map(person, token)
+    page = someone.page
     buttons = await page.locator("[data-testid=exports] button").all_inner_texts()
     assert buttons == ["Rapport (zip)", "Export de recherche", "Image PNG", "Image SVG"]
 
@@ -102,6 +108,8 @@ async def test_a_coordinator_saves_the_report_the_research_export_and_both_image
     assert root.findall(f".//{SVG}g[@class='ties']/{SVG}line"), "the ties are drawn"
     labels = {t.text for t in root.findall(f".//{SVG}text")}
     assert labels & organizations, "the labels are the names the coordinator sees"
+    assert await axe_violations(page) == []
+    assert _problems(someone) == []  # no console error, no CSP breach
 
 
 async def test_a_researcher_gets_the_research_export_and_images_but_no_report(
@@ -112,7 +120,8 @@ async def test_a_researcher_gets_the_research_export_and_images_but_no_report(
     organizations = {
         n["name"] for p in known["collaboration"]["periods"] for n in p["nodes"] if n["name"]
     }
-    page = await _open_map(person, live_app.tokens["researcher"])
+    someone = await _open_map(person, live_app.tokens["researcher"])
+    page = someone.page
     buttons = await page.locator("[data-testid=exports] button").all_inner_texts()
     assert buttons == ["Export de recherche", "Image PNG", "Image SVG"]
     research = await _save(page, "Export de recherche", tmp_path, timeout=SLOW_MS)
@@ -122,3 +131,4 @@ async def test_a_researcher_gets_the_research_export_and_images_but_no_report(
     svg = await _save(page, "Image SVG", tmp_path)
     labels = {t.text for t in ElementTree.parse(svg).getroot().iter(f"{SVG}text")}
     assert labels and not labels & organizations, "a researcher's SVG carries pseudonyms only"
+    assert _problems(someone) == []
