@@ -2,8 +2,9 @@
 
 - ``GET /downloads/report?network=ID&from=YYYY-MM-DD&to=YYYY-MM-DD[&period=month|quarter|year]``:
   what ``maillage report`` writes (``index.html`` and ``figures/*.png``), zipped.
-- ``GET /downloads/research?network=ID&from=…&to=…&period=quarter[&format=csv|graphml|gexf|json]``:
-  what ``maillage export research`` writes, zipped.
+- ``GET /downloads/research?network=ID&from=…&to=…[&period=quarter][&format=…]``:
+  what ``maillage export research`` writes (``format``: csv, the default, graphml,
+  gexf or json), zipped.
 
 ``network`` may be repeated (a region, read as one). The caller is the web
 app's session (its cookie) or an API token (``Authorization: Bearer``). The
@@ -189,10 +190,11 @@ def _parse(request: Request, *, research: bool) -> _Ask:
     ids = tuple(sorted({check_id(n.strip(), "network") for n in networks}))
     start = _day(query.get("from"), "from")
     end = _day(query.get("to"), "to")
-    raw_period = (query.get("period") or ("" if research else "month")).strip().upper()
+    raw_period = (query.get("period") or ("quarter" if research else "month")).strip().upper()
+    if research and raw_period != "QUARTER":
+        raise BadUserInput("The research export is per quarter: period=quarter.", field="period")
     if raw_period not in {p.value for p in Period}:
-        choices = "quarter" if research else "month, quarter or year"
-        raise BadUserInput(f"period must be {choices}.", field="period")
+        raise BadUserInput("period must be month, quarter or year.", field="period")
     return _Ask(ids, Window(start, end, Period(raw_period)))
 
 

@@ -230,6 +230,7 @@ QUARTERS = {**WINDOW, "period": "quarter"}
         pytest.param(REPORT, {**WINDOW, "period": "week"}, "period", id="bad-period"),
         pytest.param(RESEARCH, {**QUARTERS, "from": "2024-02-01"}, "period", id="not-quarters"),
         pytest.param(RESEARCH, {**QUARTERS, "format": "xlsx"}, "format", id="bad-format"),
+        pytest.param(RESEARCH, {**QUARTERS, "period": "month"}, "period", id="not-per-quarter"),
     ],
 )
 async def test_bad_parameters_are_a_coded_400_naming_the_field(
