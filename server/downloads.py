@@ -35,7 +35,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -59,7 +58,6 @@ from server.web import SESSION_COOKIE, same_origin
 __all__ = ["download_routes"]
 
 log = logging.getLogger("maillage.downloads")
-T = TypeVar("T")
 
 # One slow download at a time per process: the machine's cores are the API's too.
 _BUSY = threading.BoundedSemaphore(1)
@@ -140,6 +138,16 @@ async def _serve(
             await _audit(request, db, principal, operation, exc.code, now, _targets(request))
         return JSONResponse(
             {"errors": [{"message": str(exc), "extensions": extensions}]}, status_code=status
+        )
+    except Exception:
+        request_id = getattr(request.state, "request_id", "-")
+        log.exception("download failed", extra={"operation": operation})
+        await _audit(request, db, principal, operation, "INTERNAL", now, _targets(request))
+        return coded_error(
+            500,
+            "INTERNAL",
+            f"The file could not be made; try again, and if it fails again give the "
+            f"administrators this request id: {request_id}.",
         )
     await _audit(request, db, principal, operation, "OK", now, ask.network_ids)
     log.info(

@@ -280,3 +280,27 @@ async def test_a_second_download_while_one_is_being_prepared_is_asked_to_retry(
         downloads._BUSY.release()
     assert "try again" in _error(response, 503, "SERVICE_UNAVAILABLE")
     assert response.headers["retry-after"]
+
+
+async def test_a_report_that_fails_is_a_coded_500_with_the_request_id(
+    client: httpx.AsyncClient,
+    world: World,
+    small: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from server import report
+
+    def broken(data: Any, out: Any) -> Any:
+        raise RuntimeError("matplotlib fell over")
+
+    monkeypatch.setattr(report, "write_report", broken)
+    coordinator = await world.caller("COORDINATOR", network=small["network"])
+    response = await client.get(
+        "/downloads/report",
+        params={"network": small["network"]["id"], **WINDOW},
+        headers={"Authorization": f"Bearer {coordinator.token}", "X-Request-ID": "req-boom-1"},
+    )
+    message = _error(response, 500, "INTERNAL")
+    assert "matplotlib" not in message and "req-boom-1" in message
+    assert downloads._BUSY.acquire(blocking=False), "the failed download let the next one in"
+    downloads._BUSY.release()
