@@ -8,10 +8,14 @@ or send their API token.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import threading
+import time
 import uuid
 import zipfile
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,6 +28,8 @@ from graph.db import Database
 from graph.directory import networks, organizations
 from graph.directory.organizations import OrganizationInput
 from server import downloads
+from server.app import create_app
+from server.settings import Settings
 from tests.conftest import Api, World, unique
 from tests.test_report import COMMENT, FAMILY, _move, _send
 
@@ -304,3 +310,40 @@ async def test_a_report_that_fails_is_a_coded_500_with_the_request_id(
     assert "matplotlib" not in message and "req-boom-1" in message
     assert downloads._BUSY.acquire(blocking=False), "the failed download let the next one in"
     downloads._BUSY.release()
+
+
+async def test_a_report_past_the_request_time_limit_is_a_coded_503_and_nothing_hangs(
+    settings: Settings, world: World, small: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server import report
+
+    release = threading.Event()
+
+    def slow(data: Any, out: Any) -> Any:
+        release.wait(20)  # matplotlib on a very busy machine
+
+    monkeypatch.setattr(report, "write_report", slow)
+    coordinator = await world.caller("COORDINATOR", network=small["network"])
+    app = create_app(replace(settings, request_time_limit_seconds=1.0), run_sweeper=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as hurried:
+            began = time.monotonic()
+            response = await hurried.get(
+                "/downloads/report",
+                params={"network": small["network"]["id"], **WINDOW},
+                headers={"Authorization": f"Bearer {coordinator.token}"},
+            )
+            waited = time.monotonic() - began
+    assert response.status_code == 503 and waited < 10
+    assert response.json()["errors"][0]["extensions"]["reason"] == "REQUEST_TIME_LIMIT"
+    # The abandoned thread still holds the slot until it ends: no second report beside it.
+    assert not downloads._BUSY.acquire(blocking=False)
+    release.set()
+    for _ in range(100):
+        if downloads._BUSY.acquire(blocking=False):
+            downloads._BUSY.release()
+            break
+        await asyncio.sleep(0.05)
+    else:
+        pytest.fail("the report's thread never gave its slot back")
