@@ -2,7 +2,8 @@
 
 The Neo4j driver opens in the lifespan and closes with it; nothing connects
 at import time. Routes: ``/graphql`` (GraphiQL in development), ``/app`` (the staff web
-app) and ``/session`` (its sign-in, see ``server/web.py``), ``/respond/{token}``
+app) and ``/session`` (its sign-in, see ``server/web.py``), ``/downloads/…`` (its
+report and research export zips, see ``server/downloads.py``), ``/respond/{token}``
 (one-click answers from e-mails), ``/healthz`` (the process is alive) and
 ``/readyz`` (Neo4j answers and migrations are applied).
 """
@@ -38,6 +39,7 @@ from graph.referral import sweep
 from schema import build_schema
 from schema.context import Context
 from server.auth import BearerAuthMiddleware, principal_from_header
+from server.downloads import download_routes
 from server.json_errors import JsonErrorMiddleware
 from server.limits import (
     BodySizeLimitMiddleware,
@@ -255,6 +257,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *web_routes(settings, clock),
+            *download_routes(settings, clock),
             *respond_routes(clock),
             *(mail_routes(mail_catcher) if mail_catcher is not None else []),
         ],

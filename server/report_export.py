@@ -104,12 +104,14 @@ async def gather_research(
     *,
     now: datetime,
     researcher: str | None = None,
+    project_key: tuple[str, bytes] | None = None,
 ) -> ResearchData:
     """Aggregates per period (and the period before, for tie dynamics) and the pseudonym key.
 
     With ``researcher`` (an e-mail), the export uses that researcher's research
     project key, so its pseudonyms are the ones the API gives them; without,
     a fresh random key used once, so the export links to nothing else.
+    ``project_key`` (a project id and key already read) stands for ``researcher``.
     """
     problem = check_research_window(
         window.start, window.end, window.period.value if window.period else None
@@ -119,7 +121,9 @@ async def gather_research(
     await require_networks(db, network_ids)
     ids = list(network_ids)
     project: str | None = None
-    if researcher is None:
+    if project_key is not None:
+        project, key = project_key
+    elif researcher is None:
         key = secrets.token_bytes(32)
     else:
         user = await user_by_email(db, researcher)

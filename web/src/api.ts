@@ -93,3 +93,11 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   if (body.data === undefined) throw new ApiError(String(response.status), response.statusText);
   return body.data;
 }
+
+/** A file from a GET download route (the session cookie is the caller); errors as ApiError. */
+export async function download(url: string): Promise<Blob> {
+  const response = await call(url, { method: "GET" });
+  if (response.status === 401) signedOutListeners.forEach((listener) => listener());
+  if (!response.ok) throw await errorOf(response);
+  return await response.blob();
+}

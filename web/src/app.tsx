@@ -115,6 +115,7 @@ function Shell({ session, onLanguage, onSignOut }: { session: Session; onLanguag
   const path = usePath();
   const [roles, setRoles] = useState<OrgRole[] | null>(null);
   const [mapNetworks, setMapNetworks] = useState<string[]>([]);
+  const [coordinated, setCoordinated] = useState<string[]>([]);
   const [orgId, setOrgId] = useState<string | null>(localStorage.getItem("maillage.org"));
   const [version, setVersion] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
@@ -124,6 +125,7 @@ function Shell({ session, onLanguage, onSignOut }: { session: Session; onLanguag
     Promise.all([gql<{ me: Me }>(ME), loadVocabularies()]).then(
       ([me]) => {
         setMapNetworks([...new Set([...me.me.coordinatedNetworkIds, ...me.me.studiedNetworkIds])]);
+        setCoordinated(me.me.coordinatedNetworkIds);
         setRoles(me.me.organizationRoles);
       },
       (err) => setError(explain(err)),
@@ -196,7 +198,7 @@ function Shell({ session, onLanguage, onSignOut }: { session: Session; onLanguag
         {path.startsWith("/referrals/") ? (
           <ReferralView id={decodeURIComponent(path.slice("/referrals/".length))} workspace={workspace} />
         ) : path === "/map" || (chosen === undefined && mapNetworks.length > 0) ? (
-          <MapPage networkIds={mapNetworks} />
+          <MapPage networkIds={mapNetworks} coordinated={coordinated} />
         ) : chosen === undefined ? (
           <p>{t("noOrganization")}</p>
         ) : path.startsWith("/referrals/") ? (

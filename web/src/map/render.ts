@@ -4,6 +4,7 @@
 import Graph from "graphology";
 import Sigma from "sigma";
 import type { Flow, NodeMeasures, PeriodGraph } from "./data";
+import { composePng, graphSvg } from "./export";
 
 export type NodeColouring = "kind" | "community";
 export type EdgeColouring = "acknowledgement" | "change";
@@ -48,8 +49,10 @@ export const tieKey = (source: string, target: string): string => `${source}|${t
 export class NetworkMap {
   private readonly graph = new Graph({ type: "mixed", multi: true });
   private readonly sigma: Sigma;
+  private readonly container: HTMLElement;
 
   constructor(container: HTMLElement, onClick: (node: string | null) => void) {
+    this.container = container;
     this.sigma = new Sigma(this.graph, container, {
       defaultEdgeType: "arrow",
       renderEdgeLabels: false,
@@ -132,6 +135,16 @@ export class NetworkMap {
       out[id] = [a.x as number, a.y as number];
     });
     return out;
+  }
+
+  /** The map as drawn now, as a PNG. */
+  png(): Promise<Blob> {
+    return composePng(this.sigma, this.container);
+  }
+
+  /** The map as drawn now, as an SVG document titled ``title``. */
+  svg(title: string): string {
+    return graphSvg(this.sigma, this.graph, title);
   }
 
   edgeCount(): number {

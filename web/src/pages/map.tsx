@@ -2,11 +2,12 @@
 // figures and trends beside the map, breakdowns highlighted on it, and an organization's
 // profile on click. Researchers see the same, de-identified (pseudonyms, no names).
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { gql } from "../api";
+import { download, gql } from "../api";
 import { explain } from "../errors";
 import { date } from "../format";
 import { lang, t, tKey, type Word } from "../i18n";
 import { loadBreakdowns, loadMap, type Breakdowns, type MapData, type NodeMeasures } from "../map/data";
+import { saveBlob } from "../map/export";
 import { stableLayout } from "../map/layout";
 import { ACK_COLOURS, CHANGE_COLOURS, NetworkMap, kindColour, tieKey, type EdgeColouring, type NodeColouring } from "../map/render";
 import { label, termsOf } from "../vocab";
@@ -54,7 +55,7 @@ function defaultWindow(): [string, string] {
   return [`${year - 2}-01-01`, `${year}-12-31`];
 }
 
-export function MapPage({ networkIds }: { networkIds: string[] }) {
+export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]; coordinated?: string[] }) {
   const [networks, setNetworks] = useState<NetworkRef[]>([]);
   const [chosen, setChosen] = useState<string[]>(networkIds.slice(0, 1));
   const [[from, to], setWindow] = useState(defaultWindow());
@@ -72,6 +73,9 @@ export function MapPage({ networkIds }: { networkIds: string[] }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
+  // What the map shows was loaded with these: the downloads cover the same networks and window.
+  const [loadedWith, setLoadedWith] = useState<{ networks: string[]; from: string; to: string; period: string } | null>(null);
+  const [exporting, setExporting] = useState<string | null>(null);
   const container = useRef<HTMLDivElement>(null);
   const map = useRef<NetworkMap | null>(null);
 
@@ -99,6 +103,7 @@ export function MapPage({ networkIds }: { networkIds: string[] }) {
       if (request !== latest.current) return;
       setData(loaded);
       setShown(asked);
+      setLoadedWith({ networks: [...chosen].sort(), from, to, period });
       setIndex(Math.max(0, lastWithTies(loaded)));
       setSelected(null);
     } catch (err) {
@@ -181,10 +186,50 @@ export function MapPage({ networkIds }: { networkIds: string[] }) {
     });
   }, [current, positions, nodeColouring, edgeColouring, partnerships, flagged, kind, territory, selected]);
 
+  const periodLabel = current ? `${date(current.start)} – ${date(current.end)}` : "";
+  const canReport = loadedWith !== null && loadedWith.networks.every((n) => coordinated.includes(n));
+  const stem = (kind: string): string =>
+    `maillage-${kind}-${current ? `${current.start}-${current.end}` : "carte"}`;
+  const save = async (what: string, make: () => Promise<[Blob, string]>): Promise<void> => {
+    setExporting(what);
+    setError(null);
+    try {
+      const [blob, name] = await make();
+      saveBlob(blob, name);
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setExporting(null);
+    }
+  };
+  const serverFile = (path: string, extra: Record<string, string>, name: string) => async (): Promise<[Blob, string]> => {
+    if (!loadedWith) throw new Error("nothing shown");
+    const query = new URLSearchParams([...loadedWith.networks.map((n) => ["network", n]), ["from", loadedWith.from], ["to", loadedWith.to], ...Object.entries(extra)]);
+    return [await download(`${path}?${query}`), name];
+  };
+  const exportsBar = data && loadedWith && current && (
+    <div class="map-exports row" role="group" aria-label={t("exports")} aria-describedby="exports-help" data-testid="exports">
+      {canReport && (
+        <button type="button" disabled={exporting !== null} onClick={() => void save("report", serverFile("/downloads/report", { period: loadedWith.period.toLowerCase() }, `maillage-rapport-${loadedWith.from}-${loadedWith.to}.zip`))}>{t("exportReport")}</button>
+      )}
+      <button type="button" disabled={exporting !== null} onClick={() => void save("research", serverFile("/downloads/research", { period: "quarter", format: "csv" }, `maillage-recherche-${loadedWith.from}-${loadedWith.to}.zip`))}>{t("exportResearch")}</button>
+      <button type="button" disabled={exporting !== null} onClick={() => void save("png", async () => {
+        if (!map.current) throw new Error("no map");
+        return [await map.current.png(), `${stem("carte")}.png`];
+      })}>{t("exportPng")}</button>
+      <button type="button" disabled={exporting !== null} onClick={() => void save("svg", async () => {
+        if (!map.current) throw new Error("no map");
+        const title = `${t("mapTitle")} — ${networks.filter((n) => loadedWith.networks.includes(n.id)).map((n) => n.name).join(", ")} — ${periodLabel}`;
+        return [new Blob([map.current.svg(title)], { type: "image/svg+xml" }), `${stem("carte")}.svg`];
+      })}>{t("exportSvg")}</button>
+      {exporting !== null && <span class="muted" role="status" data-testid="exporting">{t("exportPreparing")}</span>}
+      <p id="exports-help" class="help">{t("exportHelp")}</p>
+    </div>
+  );
+
   const figures = data?.figures[index] ?? null;
   const profile = current?.nodes.find((n) => n.id === selected) ?? null;
   const funnel = breakdowns?.byReceiver.find((r) => r.receiverId === selected) ?? null;
-  const periodLabel = current ? `${date(current.start)} – ${date(current.end)}` : "";
 
   return (
     <section class="map-page" aria-labelledby="map-title" data-networks={shown} data-loading={String(loading)}>
@@ -250,6 +295,7 @@ export function MapPage({ networkIds }: { networkIds: string[] }) {
             <label class="check"><input type="checkbox" name="partnerships" checked={partnerships} onChange={(e) => setPartnerships((e.target as HTMLInputElement).checked)} />{t("partnershipsLayer")}</label>
             <label class="check"><input type="checkbox" name="highlight" checked={highlight} onChange={(e) => setHighlight((e.target as HTMLInputElement).checked)} />{t("highlight")}</label>
           </div>
+          {exportsBar}
           <div ref={container} class="map-canvas" role="img" aria-label={t("mapCanvas")} data-testid="map" />
           <Legend edgeColouring={edgeColouring} />
           {nodeColouring === "kind" && current && (
