@@ -17,6 +17,7 @@ import socket
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -288,6 +289,22 @@ async def axe_violations(page: Page) -> list[dict[str, Any]]:
         for v in result["violations"]
         if v["impact"] in {"serious", "critical"}
     ]
+
+
+async def slide_to(page: Page, periods: list[dict[str, Any]], day: date) -> dict[str, Any]:
+    """Move the time slider to the period holding ``day``; wait for that period's breakdowns."""
+    index = next(
+        i for i, p in enumerate(periods)
+        if date.fromisoformat(p["start"]) <= day <= date.fromisoformat(p["end"])
+    )  # fmt: skip
+    await page.evaluate(
+        """(i) => { const s = document.querySelector('#period-slider');
+                    s.value = String(i); s.dispatchEvent(new Event('input', {bubbles: true})); }""",
+        index,
+    )
+    period = periods[index]
+    await page.locator(f"[data-testid=breakdowns][data-start='{period['start']}']").wait_for()
+    return period
 
 
 async def shot(page: Page, name: str) -> None:

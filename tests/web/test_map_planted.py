@@ -23,7 +23,7 @@ from playwright.async_api import Page
 
 import simulator
 from server.demo import DEMO_NETWORK_ID, DEMO_PRESET, DEMO_REGION_NETWORK_IDS, DEMO_SEED
-from tests.web.conftest import LiveApp, shot
+from tests.web.conftest import LiveApp, shot, slide_to
 from tests.web.test_network_map import _api
 
 (NORD, SUD) = DEMO_REGION_NETWORK_IDS
@@ -55,22 +55,6 @@ async def _show(page: Page, networks: set[str]) -> None:
     await page.locator(f"section.map-page[data-networks='{ids}'][data-loading=false]").wait_for()
 
 
-async def _slide_to(page: Page, periods: list[dict[str, Any]], day: date) -> dict[str, Any]:
-    """Move the time slider to the period holding ``day``; wait for that period's breakdowns."""
-    index = next(
-        i for i, p in enumerate(periods)
-        if date.fromisoformat(p["start"]) <= day <= date.fromisoformat(p["end"])
-    )  # fmt: skip
-    await page.evaluate(
-        """(i) => { const s = document.querySelector('#period-slider');
-                    s.value = String(i); s.dispatchEvent(new Event('input', {bubbles: true})); }""",
-        index,
-    )
-    period = periods[index]
-    await page.locator(f"[data-testid=breakdowns][data-start='{period['start']}']").wait_for()
-    return period
-
-
 async def _periods(app: LiveApp, token: str, ids: list[str]) -> list[dict[str, Any]]:
     # The map's window: from two years before this year to the end of this year.
     year = date.today().year
@@ -90,7 +74,7 @@ async def test_the_planted_black_hole_is_listed_and_ringed_on_its_networks_map(
     await coordinator.sign_in(token)
     page = coordinator.page
     await _show(page, {DEMO_NETWORK_ID})
-    period = await _slide_to(page, periods, date(2025, 2, 15))
+    period = await slide_to(page, periods, date(2025, 2, 15))
     name = next(n["name"] for n in period["nodes"] if n["id"] == hole["organizationId"])
     listed = await page.locator("[data-testid=black-holes] li").all_inner_texts()
     assert [text for text in listed if name in text], (name, listed)
@@ -110,7 +94,7 @@ async def test_the_planted_service_gap_is_listed_for_the_network_that_holds_it(
     await coordinator.sign_in(token)
     page = coordinator.page
     await _show(page, {SUD})
-    period = await _slide_to(page, periods, date(2025, 2, 15))
+    period = await slide_to(page, periods, date(2025, 2, 15))
     expected = await _api(
         live_app,
         token,
@@ -142,7 +126,7 @@ async def test_the_planted_broker_is_critical_in_the_region_view(
     await _show(page, {NORD, SUD})
     # A quarter while the broker is open (it closes on the manifest's start date).
     assert date(2024, 11, 15) < date.fromisoformat(broker["start"])
-    period = await _slide_to(page, periods, date(2024, 11, 15))
+    period = await slide_to(page, periods, date(2024, 11, 15))
     name = next(n["name"] for n in period["nodes"] if n["id"] == broker["organizationId"])
     critical = await page.locator("[data-testid=critical] li").all_inner_texts()
     marked = [text for text in critical if name in text]

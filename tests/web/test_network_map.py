@@ -9,6 +9,7 @@ researcher sees the same map de-identified: no organization's name in the page.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ import networkx as nx
 from playwright.async_api import expect
 
 from server.demo import DEMO_NETWORK_ID
-from tests.web.conftest import LiveApp, axe_violations, shot
+from tests.web.conftest import LiveApp, axe_violations, shot, slide_to
 
 WINDOW = {"from": "2024-01-01", "to": "2026-12-31"}
 GRAPH = """query($id: ID!, $from: Date!, $to: Date!) { network(id: $id) {
@@ -81,6 +82,9 @@ async def test_the_map_shows_the_period_figures_and_keeps_organizations_in_place
     )
     await page.check("input[name=highlight]")
     assert await axe_violations(page) == []
+    # The screenshot shows the demo's last simulated quarter, whatever other tests sent since.
+    shown = await slide_to(page, periods, date(2025, 11, 15))
+    index = periods.index(shown)
     await shot(page, "network-map")
 
     # Back one period: another picture, the same places.
