@@ -18,7 +18,6 @@ import smtplib
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from email.message import EmailMessage
@@ -155,7 +154,11 @@ def _workers(pid: int) -> list[int]:
 
 @pytest.fixture
 async def two_workers(settings: Settings) -> AsyncIterator[tuple[str, list[int]]]:
-    """``maillage serve --workers 2``: burst 40, one request a minute, identity looked up always."""
+    """``maillage serve --workers 2``: burst 40, one request a minute, identity looked up always.
+
+    Ready once both workers have logged that their application started (awaited on the
+    server's own log, bounded), not after a guessed delay.
+    """
     port = free_port()
     env = dict(
         os.environ,
@@ -166,39 +169,48 @@ async def two_workers(settings: Settings) -> AsyncIterator[tuple[str, list[int]]
         MAILLAGE_RATE_LIMIT_PER_MINUTE="1",
         MAILLAGE_RATE_LIMIT_BURST="40",
         MAILLAGE_AUTH_CACHE_SECONDS="0",
-        MAILLAGE_LOG_LEVEL="WARNING",
+        MAILLAGE_LOG_LEVEL="INFO",  # uvicorn says "Application startup complete" per worker
     )
     env.pop("MAILLAGE_SHARED_STATE_DIR", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--workers", "2", "--port", str(port)],
+    proc = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "server.cli", "serve", "--workers", "2", "--port", str(port)],
         cwd=project_root(),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    url = f"http://127.0.0.1:{port}"
+    assert proc.stderr is not None
+    stderr = proc.stderr
+    seen: list[str] = []
+
+    async def both_started() -> None:
+        started = 0
+        while started < 2:
+            line = (await stderr.readline()).decode(errors="replace")
+            assert line, "maillage serve exited:\n" + "".join(seen[-20:])
+            seen.append(line)
+            started += "Application startup complete" in line
+
+    async def drain() -> None:  # keep reading, so the workers never block on a full pipe
+        while await stderr.readline():
+            pass
+
+    drainer = None
     try:
-        deadline = time.monotonic() + 90
-        async with httpx.AsyncClient(timeout=2) as client:
-            while True:  # a process start has no event to await: poll, bounded
-                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-                assert time.monotonic() < deadline, "the workers did not become ready in 90 s"
-                try:
-                    if (await client.get(f"{url}/readyz")).status_code == 200:
-                        workers = _workers(proc.pid)
-                        if len(workers) == 2:
-                            break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
-        yield url, workers
+        await asyncio.wait_for(both_started(), timeout=90)
+        drainer = asyncio.create_task(drain())
+        workers = _workers(proc.pid)
+        assert len(workers) == 2
+        yield f"http://127.0.0.1:{port}", workers
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
+            await asyncio.wait_for(proc.wait(), timeout=20)
+        except TimeoutError:
             proc.kill()
-            proc.wait(timeout=10)
+            await asyncio.wait_for(proc.wait(), timeout=10)
+        if drainer is not None:
+            drainer.cancel()
 
 
 async def _fresh_connection_posts(url: str, token: str, count: int) -> list[int]:
