@@ -218,6 +218,9 @@ def cmd_serve(
         if mail_catcher is not None:  # each worker's /dev/mail reads the catcher's spool
             assert mail_catcher.spool is not None, "a catcher for several workers needs a spool"
             settings = dataclasses.replace(settings, dev_mail_spool=str(mail_catcher.spool))
+        # The migrations run once, here, before the workers start: they do not race.
+        if settings.apply_migrations_on_start:
+            _with_db(settings, migrations.migrate)
         os.environ.update(_worker_environment(settings, host, port, Path(state)))
         log.info("serving", extra={"workers": workers, "host": host, "port": port})
         uvicorn.run("server.app:app_factory", factory=True, workers=workers, **options)
@@ -225,13 +228,9 @@ def cmd_serve(
 
 
 def _worker_environment(settings: Settings, host: str, port: int, state: Path) -> dict[str, str]:
-    """What each worker reads its settings from: these settings, migrated once, one limit.
-
-    The migrations run here, once, before the workers start, so they do not race each
-    other; the rate limit's buckets go to a file the workers share unless one is set.
-    """
-    if settings.apply_migrations_on_start:
-        _with_db(settings, migrations.migrate)
+    """What each worker reads its settings from: these settings, already migrated, and a
+    state folder the workers share (the rate limit's buckets, the background lock) unless
+    one is set."""
     shared = dataclasses.replace(
         settings,
         host=host,

@@ -55,14 +55,20 @@ async def _open_map(person: Any, token: str) -> Any:
     return someone
 
 
+async def _names(app: LiveApp) -> tuple[str, set[str]]:
+    """The demo network's name and every organization name of its map, as its coordinator
+    sees them."""
+    token = app.tokens["coordinator"]
+    known = (await _api(app, token, NAMES, {"id": DEMO_NETWORK_ID}))["network"]
+    periods = known["collaboration"]["periods"]
+    return known["name"], {n["name"] for p in periods for n in p["nodes"] if n["name"]}
+
+
 async def test_a_coordinator_saves_the_report_the_research_export_and_both_images(
     person: Any, live_app: LiveApp, tmp_path: Path
 ) -> None:
     token = live_app.tokens["coordinator"]
-    known = (await _api(live_app, token, NAMES, {"id": DEMO_NETWORK_ID}))["network"]
-    organizations = {
-        n["name"] for p in known["collaboration"]["periods"] for n in p["nodes"] if n["name"]
-    }
+    network, organizations = await _names(live_app)
     assert organizations
     someone = await _open_map(person, token)
     page = someone.page
@@ -77,7 +83,7 @@ async def test_a_coordinator_saves_the_report_the_research_export_and_both_image
         names = set(archive.namelist())
         assert "index.html" in names and "figures/funnel.png" in names
         html = archive.read("index.html").decode()
-    assert known["name"] in html
+    assert network in html
     assert "Du 2024-01-01 au 2026-12-31" in html
 
     research = await _save(page, "Export de recherche", tmp_path, timeout=SLOW_MS)
@@ -115,11 +121,7 @@ async def test_a_coordinator_saves_the_report_the_research_export_and_both_image
 async def test_a_researcher_gets_the_research_export_and_images_but_no_report(
     person: Any, live_app: LiveApp, tmp_path: Path
 ) -> None:
-    coordinator = live_app.tokens["coordinator"]
-    known = (await _api(live_app, coordinator, NAMES, {"id": DEMO_NETWORK_ID}))["network"]
-    organizations = {
-        n["name"] for p in known["collaboration"]["periods"] for n in p["nodes"] if n["name"]
-    }
+    _, organizations = await _names(live_app)
     someone = await _open_map(person, live_app.tokens["researcher"])
     page = someone.page
     buttons = await page.locator("[data-testid=exports] button").all_inner_texts()
