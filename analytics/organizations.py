@@ -44,7 +44,7 @@ class OrganizationMetrics:
     out_degree: int
     in_strength: int
     out_strength: int
-    betweenness: float
+    betweenness: float | None
     constraint: float | None
     effective_size: float | None
     partners_gained: int | None
@@ -61,6 +61,7 @@ def organization_metrics(
     previous: PeriodAggregate | None = None,
     *,
     ack_hours: Mapping[str, float | None] | None = None,
+    brokerage: bool = True,
 ) -> tuple[OrganizationMetrics, ...]:
     """Compute every organization-level measure of a period.
 
@@ -75,6 +76,10 @@ def organization_metrics(
         referrals it received in the period, computed by the database. The
         median of the per-tie medians is not that median, so it is not
         approximated here: without this mapping the field is None.
+    brokerage : bool, default True
+        Whether to compute betweenness, constraint and effective size, the
+        costly measures (all paths, all partners' partners); without them
+        the three fields are None.
 
     Returns
     -------
@@ -100,9 +105,9 @@ def organization_metrics(
     (4, 0.25, 1.0)
     """
     graph = referral_graph(aggregate)
-    between = betweenness(graph)
-    constraint = burt_constraint(graph)
-    size = effective_size(graph)
+    between: Mapping[str, float | None] = betweenness(graph) if brokerage else {}
+    constraint = burt_constraint(graph) if brokerage else {}
+    size = effective_size(graph) if brokerage else {}
     received = {row.key[0]: row for row in funnel_by_receiver(aggregate)}
     overdue: dict[str, int] = {}
     for tie in aggregate.ties:
@@ -120,9 +125,9 @@ def organization_metrics(
                 out_degree=graph.out_degree(org),
                 in_strength=graph.in_degree(org, weight="weight"),
                 out_strength=graph.out_degree(org, weight="weight"),
-                betweenness=between[org],
-                constraint=constraint[org],
-                effective_size=size[org],
+                betweenness=between.get(org),
+                constraint=constraint.get(org),
+                effective_size=size.get(org),
                 partners_gained=change.gained if change else None,
                 partners_lost=change.lost if change else None,
                 acknowledgement_rate=funnel.acknowledgement_rate,
@@ -205,28 +210,33 @@ def burt_constraint(graph: nx.DiGraph) -> dict[str, float | None]:
     """
     # Computed directly, like effective_size: NetworkX's SciPy path differs.
     ties = undirected_ties(graph)
-
-    def share(u: str, v: str) -> float:
-        total = math.fsum(float(ties[u][k].get("weight", 1)) for k in ties[u] if k != u)
-        return float(ties[u][v].get("weight", 1)) / total
-
+    shares = _shares(ties)
     values: dict[str, float | None] = {}
-    for i in ties:
-        partners = [j for j in ties[i] if j != i]
-        if not partners:
+    for i, p_i in shares.items():
+        if not p_i:
             values[i] = None
             continue
         values[i] = math.fsum(
-            (
-                share(i, j)
-                + math.fsum(
-                    share(i, q) * share(q, j) for q in partners if q != j and ties.has_edge(q, j)
-                )
-            )
-            ** 2
-            for j in partners
+            (p_ij + math.fsum(p_i[q] * shares[q][j] for q in _common(p_i, shares[j], j))) ** 2
+            for j, p_ij in p_i.items()
         )
     return values
+
+
+def _shares(ties: nx.Graph) -> dict[str, dict[str, float]]:
+    """Each organization's ``p_ij``: its tie to *j* over all its ties (self-loops left out)."""
+    shares: dict[str, dict[str, float]] = {}
+    for u in ties:
+        weights = {v: float(d.get("weight", 1)) for v, d in ties[u].items() if v != u}
+        total = math.fsum(weights.values())
+        shares[u] = {v: w / total for v, w in weights.items()}
+    return shares
+
+
+def _common(partners: Mapping[str, float], others: Mapping[str, float], other: str) -> list[str]:
+    """Partners of *i* also tied to *j* (``other``), *j* left out; walks the smaller side."""
+    small, large = (partners, others) if len(partners) <= len(others) else (others, partners)
+    return [q for q in small if q in large and q != other]
 
 
 def effective_size(graph: nx.DiGraph) -> dict[str, float | None]:
@@ -264,25 +274,21 @@ def effective_size(graph: nx.DiGraph) -> dict[str, float | None]:
     # Computed directly: NetworkX switches to another formula when SciPy is
     # installed, so its result would depend on an optional dependency.
     ties = undirected_ties(graph)
-
-    def weight(u: str, v: str) -> float:
-        return float(ties[u][v].get("weight", 1))
-
+    weights = {
+        u: {v: float(d.get("weight", 1)) for v, d in ties[u].items() if v != u} for u in ties
+    }
+    strongest = {u: max(w.values(), default=0.0) for u, w in weights.items()}
     sizes: dict[str, float | None] = {}
-    for i in ties:
-        partners = [j for j in ties[i] if j != i]
-        if not partners:
+    for i, w_i in weights.items():
+        if not w_i:
             sizes[i] = None
             continue
-        total = math.fsum(weight(i, q) for q in partners)
-        terms = []
-        for j in partners:
-            strongest = max(weight(j, k) for k in ties[j] if k != j)
-            redundancy = math.fsum(
-                weight(i, q) / total * weight(j, q) / strongest
-                for q in partners
-                if q != j and ties.has_edge(j, q)
+        total = math.fsum(w_i.values())
+        sizes[i] = math.fsum(
+            1.0
+            - math.fsum(
+                w_i[q] / total * weights[j][q] / strongest[j] for q in _common(w_i, weights[j], j)
             )
-            terms.append(1.0 - redundancy)
-        sizes[i] = math.fsum(terms)
+            for j in w_i
+        )
     return sizes

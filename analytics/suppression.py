@@ -91,6 +91,8 @@ def suppress_small_cells(
     ...                      derived={"rate": ("acknowledged", "sent")})
     [{'id': 'a', 'sent': None, 'acknowledged': 0, 'rate': None}]
     """
+    if threshold <= 1:
+        return [_as_dict(row) for row in rows]
     sources = derived or {}
     table = []
     for row in rows:

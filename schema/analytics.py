@@ -38,12 +38,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 import strawberry
 
 from analytics.disclosure import Pseudonyms, check_research_window
-from analytics.evolution import evolution
 from domain.errors import BadUserInput, Forbidden
 from graph.access.research_projects import research_project_key
 from graph.aggregates import queries as g_agg
@@ -56,6 +56,7 @@ from schema.analytics_mapping import (
     profile_periods,
 )
 from schema.analytics_research import research_breakdowns, research_collaboration_periods
+from schema.analytics_shared import asks_brokerage, shared_collaboration, shared_evolution
 from schema.analytics_types import Breakdowns, Collaboration, CollaborationProfile, Evolution
 from schema.policy import Scope, allowed, denial
 
@@ -85,8 +86,12 @@ async def network_collaboration(
         periods = await asyncio.to_thread(research_collaboration_periods, before, slices, names)
         return Collaboration(start=start, end=end, period=period, deidentified=True,
                              periods=periods)  # fmt: skip
-    before, slices = await _with_previous(info, [network_id], window)
-    periods = await asyncio.to_thread(collaboration_periods, before, slices, audience)
+    before, slices = await shared_collaboration(info, [network_id], window)
+    evolved = await shared_evolution(info, [network_id], window)
+    periods = await asyncio.to_thread(
+        partial(collaboration_periods, evolved=evolved, brokerage=asks_brokerage(info)),
+        before, slices, audience,
+    )  # fmt: skip
     return Collaboration(start=start, end=end, period=period, deidentified=not audience.identified,
                          periods=periods)  # fmt: skip
 
@@ -97,9 +102,7 @@ async def network_evolution(
     """``Network.evolution``: network measures and tie dynamics per period."""
     audience = _network_audience(info, network_id)
     window = g_agg.Window(start, end, period)
-    before, slices = await _with_previous(info, [network_id], window)
-    aggregates = [before.aggregate, *(s.aggregate for s in slices)]
-    rows = await asyncio.to_thread(evolution, aggregates)
+    rows = await shared_evolution(info, [network_id], window)
     periods = [evolution_period(row) for row in rows[1:]]
     if not audience.identified:
         for row in periods:

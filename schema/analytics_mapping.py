@@ -80,16 +80,27 @@ class Audience:
 
 
 def collaboration_periods(
-    before: g_agg.PeriodSlice, slices: Sequence[g_agg.PeriodSlice], audience: Audience
+    before: g_agg.PeriodSlice,
+    slices: Sequence[g_agg.PeriodSlice],
+    audience: Audience,
+    *,
+    evolved: Sequence[PeriodMetrics] | None = None,
+    brokerage: bool = True,
 ) -> list[CollaborationPeriod]:
-    """Each period's referral graph and measures; ``before`` is the period preceding the first."""
+    """Each period's referral graph and measures; ``before`` is the period preceding the first.
+
+    ``evolved`` is :func:`analytics.evolution.evolution` of ``before`` and the
+    slices when already computed (for the same request's ``evolution``);
+    ``brokerage=False`` leaves each organization's betweenness, constraint and
+    effective size out (None), for a selection that does not ask for them.
+    """
     aggregates = [before.aggregate, *(s.aggregate for s in slices)]
-    metrics = evolution(aggregates)[1:]
+    metrics = (evolved if evolved is not None else evolution(aggregates))[1:]
     periods = []
     for prior, slice_, row in zip(aggregates, slices, metrics, strict=False):
         aggregate = slice_.aggregate
         community = {o: i for i, c in enumerate(row.network.communities) for o in c}
-        org_rows = _organization_rows(aggregate, prior, slice_, audience)
+        org_rows = _organization_rows(aggregate, prior, slice_, audience, brokerage)
         nodes = [
             OrganizationMeasures(
                 id=strawberry.ID(node.id),
@@ -150,9 +161,12 @@ def _organization_rows(
     prior: PeriodAggregate,
     slice_: g_agg.PeriodSlice,
     audience: Audience,
+    brokerage: bool,
 ) -> dict[str, dict[str, Any]]:
     """Organization metrics keyed by GraphQL field, suppressed for researchers."""
-    metrics = organization_metrics(aggregate, prior, ack_hours=slice_.ack_hours)
+    metrics = organization_metrics(
+        aggregate, prior, ack_hours=slice_.ack_hours, brokerage=brokerage
+    )
     rows = organization_metrics_rows(aggregate, metrics, threshold=audience.threshold)
     return {
         row["org_id"]: {field: row[source] for field, source in _ORGANIZATION_FIELDS.items()}
@@ -271,7 +285,7 @@ def profile_periods(
     prior = before.aggregate
     for slice_ in slices:
         aggregate = slice_.aggregate
-        row = _organization_rows(aggregate, prior, slice_, audience).get(org)
+        row = _organization_rows(aggregate, prior, slice_, audience, True).get(org)
         prior = aggregate
         if row is None:
             periods.append(

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from functools import partial
 
 import strawberry
 
-from analytics.evolution import evolution
 from domain.errors import Forbidden
 from graph.aggregates import queries as g_agg
 from graph.directory.networks import list_networks, require_networks
 from graph.validation import check_id
 from schema.analytics_mapping import Audience, breakdowns, collaboration_periods, evolution_period
+from schema.analytics_shared import asks_brokerage, shared_collaboration, shared_evolution
 from schema.analytics_types import Breakdowns, Collaboration, Evolution, FromDate, Period
 from schema.context import Info
 from schema.policy import Scope, allowed
@@ -42,10 +43,12 @@ class Region:
         self, info: Info, from_: FromDate, to: date, period: Period = Period.MONTH
     ) -> Collaboration:
         window = g_agg.Window(from_, to, period)
-        before, slices = await g_agg.collaboration_with_previous(
-            info.context.db, self._ids, window, now=info.context.clock()
-        )
-        periods = await asyncio.to_thread(collaboration_periods, before, slices, _IDENTIFIED)
+        before, slices = await shared_collaboration(info, self._ids, window)
+        evolved = await shared_evolution(info, self._ids, window)
+        periods = await asyncio.to_thread(
+            partial(collaboration_periods, evolved=evolved, brokerage=asks_brokerage(info)),
+            before, slices, _IDENTIFIED,
+        )  # fmt: skip
         return Collaboration(start=from_, end=to, period=period, deidentified=False,
                              periods=periods)  # fmt: skip
 
@@ -53,13 +56,7 @@ class Region:
     async def evolution(
         self, info: Info, from_: FromDate, to: date, period: Period = Period.MONTH
     ) -> Evolution:
-        window = g_agg.Window(from_, to, period)
-        before, slices = await g_agg.collaboration_with_previous(
-            info.context.db, self._ids, window, now=info.context.clock()
-        )
-        rows = await asyncio.to_thread(
-            evolution, [before.aggregate, *(s.aggregate for s in slices)]
-        )
+        rows = await shared_evolution(info, self._ids, g_agg.Window(from_, to, period))
         return Evolution(start=from_, end=to, period=period,
                          periods=[evolution_period(r) for r in rows[1:]])  # fmt: skip
 

@@ -22,7 +22,7 @@ from strawberry.types import ExecutionContext
 from schema.analytics_region import RegionQuery
 from schema.audit import AuditTrail
 from schema.audit_log import AuditQuery
-from schema.context import EdgeSettings
+from schema.context import EdgeSettings, SharedWork
 from schema.directory import DirectoryMutation, DirectoryQuery
 from schema.errors import MaskUnexpectedErrors
 from schema.identity import IdentityMutation, IdentityQuery
@@ -78,6 +78,7 @@ def build_schema(settings: EdgeSettings) -> strawberry.Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         MaskUnexpectedErrors,
         AuditTrail,
+        SharedWork,
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         ParsedDocuments,
         # Before validation, which would expand the fragments itself.

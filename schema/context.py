@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from strawberry.extensions import SchemaExtension
 from strawberry.types import Info as StrawberryInfo
 
 from domain.errors import Unauthenticated
@@ -14,7 +16,9 @@ from graph.access.identity import Principal
 from graph.db import Database
 from schema.loaders import Loaders
 
-__all__ = ["Context", "EdgeSettings", "Info"]
+__all__ = ["Context", "EdgeSettings", "Info", "SharedWork"]
+
+T = TypeVar("T")
 
 
 class EdgeSettings(Protocol):
@@ -64,6 +68,8 @@ class Context:
     audit_scopes: list[Any] = field(default_factory=list)
     audit_reads: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
     active_subscriptions: int = 0
+    # Work the fields of one operation share (:meth:`once`), dropped when it ends (SharedWork).
+    shared: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)
@@ -74,6 +80,28 @@ class Context:
         if self.principal is None:
             raise Unauthenticated("Send an API token as 'Authorization: Bearer <token>'.")
         return self.principal
+
+    async def once(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> T:
+        """``make()`` once per operation for ``key``: sibling fields await the same work.
+
+        A network's ``collaboration`` and ``evolution`` asked together read the
+        period aggregates from Neo4j once and compute the network measures once.
+        """
+        work = self.shared.get(key)
+        if work is None:
+            work = self.shared[key] = asyncio.ensure_future(make())
+        result: T = await work
+        return result
+
+
+class SharedWork(SchemaExtension):
+    """Shared work lives as long as its operation (a WebSocket's context outlives many)."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        yield
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            context.shared.clear()
 
 
 Info = StrawberryInfo[Context, None]

@@ -108,10 +108,10 @@ def _trends(data: ReportData) -> str:
 def _organizations(data: ReportData) -> str:
     names = data.organization_names
     metrics = organization_metrics(data.whole.aggregate, ack_hours=data.whole.ack_hours)
-    ranked = sorted(metrics, key=lambda m: (-m.betweenness, names.get(m.org_id, m.org_id)))
+    ranked = sorted(metrics, key=lambda m: (-(m.betweenness or 0.0), names.get(m.org_id, m.org_id)))
     rows = [
         [names.get(m.org_id, m.org_id), m.in_degree, m.out_degree, m.in_strength,
-         m.out_strength, f"{m.betweenness:.3f}", _num(m.constraint), _num(m.effective_size),
+         m.out_strength, f"{m.betweenness or 0.0:.3f}", _num(m.constraint), _num(m.effective_size),
          _pct(m.acknowledgement_rate), _pct(m.completion_rate)]
         for m in ranked
     ]  # fmt: skip
