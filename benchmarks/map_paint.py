@@ -62,20 +62,9 @@ from graph.access import identity
 from graph.aggregates import queries as agg
 from graph.db import Database, open_database
 from server.settings import Settings, project_root
+from tests.web.chromium import CHROMIUM, CHROMIUM_ARGS
 
 PORT = int(os.environ.get("MAILLAGE_BENCH_NEO4J_PORT", "17752"))
-CHROMIUM = os.environ.get("MAILLAGE_CHROMIUM", "/usr/bin/chromium")
-# The browser tests' flags (tests/web/conftest.py): no GPU, so WebGL is SwiftShader's.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT: ViewportSize = {"width": 1400, "height": 900}
 WAIT_MS = 1_200_000  # a slow region answer is measured, not failed
 DEFAULT_REQUEST_LIMIT_S = 30.0

@@ -34,18 +34,8 @@ from server import demo
 from server.app import create_app
 from server.mail_catcher import MailCatcher
 from server.settings import Settings, project_root
+from tests.web.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = os.environ.get("MAILLAGE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = Path(os.environ.get("MAILLAGE_SCREENSHOTS", project_root() / "docs" / "screenshots"))
 FULL_SERVICE_NAME = "Hébergement d'urgence (service du test navigateur)"
 # Every wait in the browser is bounded; the machine has 2 cores shared with Neo4j.
