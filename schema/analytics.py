@@ -82,7 +82,7 @@ async def network_collaboration(
     window = g_agg.Window(start, end, period)
     if not audience.identified:
         names = await _research_names(info, window)
-        before, slices = await _with_previous(info, [network_id], window)
+        before, slices = await shared_collaboration(info, [network_id], window)
         periods = await asyncio.to_thread(research_collaboration_periods, before, slices, names)
         return Collaboration(start=start, end=end, period=period, deidentified=True,
                              periods=periods)  # fmt: skip
@@ -154,7 +154,7 @@ async def organization_profile(
             )
         member_of = [wanted]
     audience = _profile_audience(info, org, member_of)
-    before, slices = await _with_previous(info, member_of, window)
+    before, slices = await shared_collaboration(info, member_of, window)
     periods = await asyncio.to_thread(profile_periods, org, before, slices, audience)
     return CollaborationProfile(
         organization_id=strawberry.ID(org), network_ids=[strawberry.ID(n) for n in member_of],
@@ -206,11 +206,3 @@ async def _research_names(info: Info, window: g_agg.Window) -> Pseudonyms:
         raise BadUserInput(problem, field="from")
     _, key = await research_project_key(info.context.db, info.context.caller.user_id)
     return Pseudonyms(key)
-
-
-async def _with_previous(
-    info: Info, network_ids: Sequence[str], window: g_agg.Window
-) -> tuple[g_agg.PeriodSlice, tuple[g_agg.PeriodSlice, ...]]:
-    return await g_agg.collaboration_with_previous(
-        info.context.db, network_ids, window, now=info.context.clock()
-    )
