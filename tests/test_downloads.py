@@ -31,6 +31,7 @@ from server import downloads
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import Api, World, unique
+from tests.graphml_schema import assert_valid_graphml
 from tests.test_report import COMMENT, FAMILY, _move, _send
 
 ORIGIN = "http://maillage.test"
@@ -157,7 +158,10 @@ async def test_a_researcher_downloads_a_de_identified_export_under_their_pseudon
     from_api = {n["id"] for p in api["network"]["collaboration"]["periods"] for n in p["nodes"]}
     assert {row["id"] for row in nodes} <= from_api and from_api
     graphml = _zip(await client.get("/downloads/research", params={**params, "format": "graphml"}))
-    assert any(n.endswith(".graphml") for n in graphml.namelist())
+    periods = [n for n in graphml.namelist() if n.endswith(".graphml")]
+    assert periods
+    for name in periods:
+        assert_valid_graphml(graphml.read(name))
     assert ("analytics.researchExport", "OK") in await _exports(db, researcher.user_id)  # type: ignore[attr-defined]
 
 

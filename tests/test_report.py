@@ -34,6 +34,7 @@ from graph.referral.commands import ReferralInput
 from server import analytics_cli
 from server.settings import Settings
 from tests.conftest import unique
+from tests.graphml_schema import assert_valid_graphml
 
 T = TypeVar("T")
 FAMILY = "F-CONFIDENTIEL-0042"
@@ -235,6 +236,8 @@ def test_graphml_periods_parse_with_suppressed_counts_named_and_zeros_kept(
     settings: Settings, network: Network, tmp_path: Path
 ) -> None:
     _research(settings, network, tmp_path, "graphml")
+    for path in (tmp_path / "graphs").glob("*.graphml"):
+        assert_valid_graphml(path)
     first = nx.read_graphml(tmp_path / "graphs" / "2024-01-01.graphml")
     spring = nx.read_graphml(tmp_path / "graphs" / "2025-01-01.graphml")
     assert first.number_of_nodes() == spring.number_of_nodes() == 4

@@ -1,6 +1,6 @@
 """The research export's graph files: GEXF valid against the official GEXF 1.3 grammar, per
-period and dynamic over the window; GraphML read by NetworkX and igraph with every attribute;
-the period in each, zeros kept as zeros.
+period and dynamic over the window; GraphML valid against the GraphML 1.0 schema and read by
+NetworkX and igraph with every attribute; the period in each, zeros kept as zeros.
 
 Two quarters, three organizations, built in memory. Q1 2025: a→b 7 referrals (7
 acknowledged, 6 accepted, 6 contacted, 6 completed, 1 declined NO_CAPACITY) and b→c 3 (none
@@ -9,10 +9,9 @@ acknowledged 7; accepted (7 − 6 = 1 declined) and below are suppressed; b→c'
 suppressed and its 0 acknowledged stays 0. Q2 2025: only a and b are members; a→b 5, all
 expired: sent 5, acknowledged 0, expired 5 published.
 
-GraphML is not validated against a schema yet: the official GraphML 1.0 XSD
-(graphml.graphdrawing.org/xmlns/1.0/) is not vendored, because no copy of its
-`graphml-structure.xsd` could be found offline (the copies found are the 1.1 text, one
-filed under 1.0, or JGraphT's flattened rewrite); it is read back by NetworkX and igraph.
+GraphML is checked by tests/graphml_schema.py: the GraphML 1.0 XSD (tests/schemas/graphml-1.0,
+its NOTICE says where the copy comes from) and the key domains and value types the XSD
+cannot express.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from analytics.gexf import GEXF_NAMESPACE, write_dynamic_gexf_13, write_gexf_13
 from analytics.model import OrgNode, PeriodAggregate, ReferralTie
 from analytics.research_view import protect_edge_rows
 from server.report_export import research_graph
+from tests.graphml_schema import assert_valid_graphml, graphml_errors
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas" / "gexf-1.3"
 NAMES = Pseudonyms(b"k" * 32)
@@ -203,6 +203,7 @@ def test_networkx_reads_the_dynamic_file_spells_but_only_one_value_per_edge_coun
 def test_graphml_loads_in_networkx_and_igraph_with_every_attribute(tmp_path: Path) -> None:
     path = tmp_path / "q.graphml"
     nx.write_graphml(_graph(), path)
+    assert_valid_graphml(path)
     g = nx.read_graphml(path)
     assert g.graph["period"] == "2025-01-01/2025-03-31" and g.graph["start"] == "2025-01-01"
     ab = g.edges[NAMES("a"), NAMES("b")]
@@ -221,3 +222,29 @@ def test_graphml_loads_in_networkx_and_igraph_with_every_attribute(tmp_path: Pat
     assert bc["sent"] != bc["sent"] or bc["sent"] is None  # absent: NaN/None, never 1.0
     with pytest.raises(KeyError):
         _ = g.edges[NAMES("b"), NAMES("c")]["weight"]
+
+
+GRAPHML = """<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+<key id="k0" for="edge" attr.name="sent" attr.type="long"/>
+<key id="k1" for="node" attr.name="kind" attr.type="string"/>
+<graph {graph}><node id="a"><data key="k1">SCHOOL</data></node><node id="b"/>
+<edge source="a" target="{target}"><data key="{key}">{value}</data></edge></graph></graphml>"""
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        pytest.param({"graph": ""}, "edgedefault", id="no edgedefault"),
+        pytest.param({"target": "z"}, "edge_target_ref", id="edge to an undeclared node"),
+        pytest.param({"key": "k9"}, "data_key_ref", id="data of an undeclared key"),
+        pytest.param({"key": "k1"}, "is for node, on a edge", id="node key on an edge"),
+        pytest.param({"value": "n/a"}, "is not a GraphML long", id="text in a long"),
+    ],
+)
+def test_the_graphml_check_refuses_what_graphml_1_0_forbids(
+    change: dict[str, str], reason: str
+) -> None:
+    fields = {"graph": 'edgedefault="directed"', "target": "b", "key": "k0", "value": "7"}
+    assert graphml_errors(GRAPHML.format(**fields).encode()) == []
+    errors = graphml_errors(GRAPHML.format(**{**fields, **change}).encode())
+    assert errors and reason in "\n".join(errors)

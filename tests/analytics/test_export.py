@@ -23,6 +23,7 @@ from analytics.export import (
 from analytics.model import PeriodAggregate, ReferralTie
 from analytics.organizations import organization_metrics
 from tests.analytics.conftest import MakePeriod
+from tests.graphml_schema import assert_valid_graphml
 
 TIES = [
     ReferralTie(
@@ -81,6 +82,8 @@ def test_graph_files_hold_only_de_identified_attributes_and_published_counts(
 ) -> None:
     path = tmp_path / "period.graph"
     write(period, path)
+    if write is write_graphml:
+        assert_valid_graphml(path)
     graph = read(path)
     assert sorted(graph.nodes) == ["a", "b", "c", "d"]
     node_keys = {key for _, data in graph.nodes(data=True) for key in data}
