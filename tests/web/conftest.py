@@ -282,7 +282,8 @@ async def axe_violations(page: Page) -> list[dict[str, Any]]:
 
 
 async def slide_to(page: Page, periods: list[dict[str, Any]], day: date) -> dict[str, Any]:
-    """Move the time slider to the period holding ``day``; wait for that period's breakdowns."""
+    """Move the time slider to the period holding ``day``; wait until the map draws it and
+    shows its breakdowns."""
     index = next(
         i for i, p in enumerate(periods)
         if date.fromisoformat(p["start"]) <= day <= date.fromisoformat(p["end"])
@@ -294,6 +295,8 @@ async def slide_to(page: Page, periods: list[dict[str, Any]], day: date) -> dict
     )
     period = periods[index]
     await page.locator(f"[data-testid=breakdowns][data-start='{period['start']}']").wait_for()
+    # Drawn, not only chosen: the period may come in a run the map is still loading.
+    await page.wait_for_function("(i) => window.maillageMap.period() === i", arg=index)
     return period
 
 

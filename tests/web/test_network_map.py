@@ -3,8 +3,13 @@
 The figures beside the map are checked against NetworkX computed here from the
 API's own referral graph of the same period (density, reciprocity, ties); moving
 the time slider changes the period but not where an organization stands; the
-breakdown lists show what the analytics API says; a click opens a profile. A
-researcher sees the same map de-identified: no organization's name in the page.
+breakdown lists show what the analytics API says; a click opens a profile, with the
+brokerage the API gives for that organization and period. A researcher sees the same
+map de-identified: no organization's name in the page.
+
+The map loads its window in runs, newest first (web/src/map/data.ts, chunksOf). Every
+figure it shows for a period that starts a run, and for the period after a clipped first
+period, is compared with the API's answer for the whole window in one request.
 """
 
 from __future__ import annotations
@@ -24,6 +29,14 @@ GRAPH = """query($id: ID!, $from: Date!, $to: Date!) { network(id: $id) {
   collaboration(from: $from, to: $to, period: QUARTER) {
     periods { start end nodes { id name } edges { source target } } }
 } }"""
+EVOLUTION = """query($id: ID!, $from: Date!, $to: Date!, $period: Period!) { network(id: $id) {
+  evolution(from: $from, to: $to, period: $period) { periods { start end organizations ties
+    density reciprocity transitivity components degreeCentralization communities
+    communityStability newTies dissolvedTies jaccard } } } }"""
+BROKERAGE = """query($id: ID!, $from: Date!, $to: Date!) { network(id: $id) {
+  collaboration(from: $from, to: $to, period: QUARTER) {
+    periods { nodes { id betweenness constraint effectiveSize } } } } }"""
+COUNTS = {"organizations", "ties", "components", "communities", "newTies", "dissolvedTies"}
 BREAKDOWNS = """query($id: ID!, $from: Date!, $to: Date!) { network(id: $id) {
   breakdowns(from: $from, to: $to) { blackHoles { organizationId name } } } }"""
 
@@ -38,6 +51,36 @@ async def _api(app: LiveApp, token: str, query: str, variables: dict[str, Any]) 
     body = response.json()
     assert "errors" not in body, body
     return body["data"]
+
+
+def _shown(value: float | None, count: bool) -> str:
+    """A figure as the map prints it (web/src/pages/map.tsx, ``number`` and ``ratio``)."""
+    if value is None:
+        return "—"
+    return str(int(value)) if count else f"{value:.3f}"
+
+
+def _number(value: float | None, digits: int) -> str:
+    """A measure as the profile prints it (``number``: whole values without decimals)."""
+    if value is None:
+        return "—"
+    return str(int(value)) if float(value).is_integer() else f"{value:.{digits}f}"
+
+
+async def _figures(page: Any) -> dict[str, str]:
+    cells = page.locator("[data-testid=figures] dd")
+    return {
+        str(await cell.get_attribute("data-figure")): await cell.inner_text()
+        for cell in await cells.all()
+    }
+
+
+def _expected(figures: dict[str, Any]) -> dict[str, str]:
+    return {
+        name: _shown(value, name in COUNTS)
+        for name, value in figures.items()
+        if name not in ("start", "end")
+    }
 
 
 async def test_the_map_shows_the_period_figures_and_keeps_organizations_in_place(
@@ -86,6 +129,16 @@ async def test_the_map_shows_the_period_figures_and_keeps_organizations_in_place
     shown = await slide_to(page, periods, date(2025, 11, 15))
     index = periods.index(shown)
     await shot(page, "network-map")
+    # Q4 2025 starts a run of the progressive load: its tie dynamics and community
+    # stability (against Q3, read by that run's request) are the whole window's.
+    await page.locator("section.map-page[data-complete=true]").wait_for()
+    assert await page.evaluate("window.maillageMap.bounds()") == [
+        {"start": p["start"], "end": p["end"]} for p in periods
+    ]
+    whole = await _api(
+        live_app, token, EVOLUTION, {"id": DEMO_NETWORK_ID, **WINDOW, "period": "QUARTER"}
+    )
+    assert await _figures(page) == _expected(whole["network"]["evolution"]["periods"][index])
 
     # Back one period: another picture, the same places.
     before = await page.evaluate("window.maillageMap.positions()")
@@ -103,9 +156,28 @@ async def test_the_map_shows_the_period_figures_and_keeps_organizations_in_place
     assert len(common) >= 0.8 * len(before)
     assert all(before[node] == after[node] for node in common)
 
-    # A click on a listed organization opens its profile.
+    # A click on a listed organization opens its profile; its brokerage is asked then.
     await page.locator("[data-testid=critical] li button").first.click()
     await page.locator("[data-testid=profile]").wait_for()
+    before_quarter = periods[index - 1]
+    broker = await _api(
+        live_app,
+        token,
+        BROKERAGE,
+        {"id": DEMO_NETWORK_ID, "from": before_quarter["start"], "to": before_quarter["end"]},
+    )
+    title = await page.locator("#profile-title").inner_text()
+    names = {n["id"]: n["name"] for n in before_quarter["nodes"]}
+    (node,) = [
+        n
+        for n in broker["network"]["collaboration"]["periods"][0]["nodes"]
+        if title.split(" : ", 1)[1] == names[n["id"]]
+    ]
+    brokerage = " · ".join(
+        _number(node[field], digits)
+        for field, digits in (("betweenness", 3), ("constraint", 3), ("effectiveSize", 2))
+    )
+    await expect(page.locator("[data-testid=brokerage]")).to_have_text(brokerage)
 
 
 async def test_a_researcher_sees_the_map_without_a_single_organization_name(
@@ -124,3 +196,36 @@ async def test_a_researcher_sees_the_map_without_a_single_organization_name(
     html = await researcher.page.content()
     assert len(names) > 20
     assert [name for name in names if name in html] == []
+
+
+async def test_a_window_that_starts_mid_quarter_gives_the_figures_of_one_request(
+    person: Any, live_app: LiveApp
+) -> None:
+    """The first quarter is clipped (15 February – 31 March) and the runs leave it alone at the
+    end (8 periods: 1 + 2 + 2 + 2 + 1): the map loads it with the two after it, so the next
+    quarter's tie dynamics compare with that clipped quarter, as in one request."""
+    token = live_app.tokens["coordinator"]
+    window = {"from": "2024-02-15", "to": "2025-11-20"}
+    whole = await _api(
+        live_app, token, EVOLUTION, {"id": DEMO_NETWORK_ID, **window, "period": "QUARTER"}
+    )
+    periods = whole["network"]["evolution"]["periods"]
+    assert (periods[0]["start"], periods[-1]["end"]) == ("2024-02-15", "2025-11-20")
+    coordinator = await person(width=1400)
+    await coordinator.sign_in(token)
+    page = coordinator.page
+    await coordinator.go("/map")
+    await page.locator("section.map-page[data-complete=true]").wait_for()
+    await page.fill("input[name=from]", window["from"])
+    await page.fill("input[name=to]", window["to"])
+    await page.click("form.map-controls button[type=submit]")
+    await page.wait_for_function(
+        "(n) => window.maillageMap.bounds().length === n", arg=len(periods)
+    )
+    await page.locator("section.map-page[data-complete=true]").wait_for()
+    assert await page.evaluate("window.maillageMap.bounds()") == [
+        {"start": p["start"], "end": p["end"]} for p in periods
+    ]
+    for index in (1, len(periods) - 1):
+        await slide_to(page, periods, date.fromisoformat(periods[index]["start"]))
+        assert await _figures(page) == _expected(periods[index])

@@ -26,6 +26,8 @@ const WORDS = {
   language: ["English", "Français"],
   languageSwitch: ["Switch to English", "Passer en français"],
   loading: ["Chargement…", "Loading…"],
+  loadingPeriods: ["chargement des périodes précédentes", "loading earlier periods"],
+  loadingPeriod: ["Chargement de cette période…", "Loading this period…"],
   all: ["Toutes", "All"],
   status: ["Statut", "Status"],
   need: ["Besoin", "Need"],

@@ -11,9 +11,6 @@ export interface NodeMeasures {
   outDegree: number;
   inStrength: number | null;
   outStrength: number | null;
-  betweenness: number;
-  constraint: number | null;
-  effectiveSize: number | null;
   partnersGained: number | null;
   partnersLost: number | null;
   acknowledgementRate: number | null;
@@ -61,10 +58,32 @@ export interface PeriodFigures {
   communityStability: number | null;
 }
 
-export interface MapData {
+/** One part of the window as the API gives it: its periods' graphs and figures. */
+export interface MapSlice {
   deidentified: boolean;
   periods: PeriodGraph[];
   figures: PeriodFigures[];
+}
+
+/** The window as the map holds it: every period's bounds, and the graphs and figures loaded so far. */
+export interface MapData {
+  deidentified: boolean;
+  bounds: Bounds[];
+  periods: (PeriodGraph | null)[];
+  figures: (PeriodFigures | null)[];
+  complete: boolean;
+}
+
+export interface Bounds {
+  start: string;
+  end: string;
+}
+
+/** Brokerage of one organization in one period (computed on demand: the costliest measures). */
+export interface Brokerage {
+  betweenness: number | null;
+  constraint: number | null;
+  effectiveSize: number | null;
 }
 
 export interface Breakdowns {
@@ -76,8 +95,9 @@ export interface Breakdowns {
   byReceiver: { receiverId: string | null; sent: number | null; acknowledged: number | null; accepted: number | null; completed: number | null; declined: number | null; acknowledgementRate: number | null; completionRate: number | null }[];
 }
 
-const NODE = `id name kind territoryId community inDegree outDegree inStrength outStrength betweenness constraint
-  effectiveSize partnersGained partnersLost acknowledgementRate acceptanceRate completionRate medianHoursToAcknowledge overdue`;
+// Without betweenness, constraint and effective size: the server computes those only when asked
+// (schema/analytics_shared.asks_brokerage), and the map asks for them when a profile opens.
+const NODE = `id name kind territoryId community inDegree outDegree inStrength outStrength partnersGained partnersLost acknowledgementRate acceptanceRate completionRate medianHoursToAcknowledge overdue`;
 const FIGURES = `start end organizations ties density reciprocity transitivity components largestComponentShare
   degreeCentralization communities modularity newTies dissolvedTies persistingTies jaccard communityStability`;
 const BODY = `
@@ -113,7 +133,60 @@ function declared(networkIds: string[]): string {
   return networkIds.length === 1 ? "$id: ID!" : "$ids: [ID!]";
 }
 
-export async function loadMap(networkIds: string[], from: string, to: string, period: string): Promise<MapData> {
+const MONTHS: Record<string, number> = { MONTH: 1, QUARTER: 3, YEAR: 12 };
+
+function day(text: string): Date {
+  return new Date(`${text}T00:00:00Z`);
+}
+
+function iso(value: Date): string {
+  return value.toISOString().slice(0, 10);
+}
+
+/**
+ * The window's periods, as the server cuts them (graph/aggregates/queries.Window.periods):
+ * calendar months, quarters or years, the first and last clipped to the window.
+ */
+export function periodsOf(from: string, to: string, period: string): Bounds[] {
+  const months = MONTHS[period] ?? 3;
+  const first = day(from);
+  const last = day(to);
+  const out: Bounds[] = [];
+  let unit = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() - (first.getUTCMonth() % months), 1));
+  while (unit <= last) {
+    const following = new Date(Date.UTC(unit.getUTCFullYear(), unit.getUTCMonth() + months, 1));
+    const end = new Date(following.getTime() - 86_400_000);
+    out.push({ start: iso(unit < first ? first : unit), end: iso(end > last ? last : end) });
+    unit = following;
+  }
+  return out;
+}
+
+/**
+ * The order the map loads the window in: the newest period alone (the map opens on it), then
+ * runs of about six months going back. A run is one request, and the server computes its
+ * periods exactly as in one request for the whole window: each request also reads the period
+ * before its first. Only a clipped first period would differ (the period after it would be
+ * compared with the whole calendar unit), so it is never a run of its own.
+ */
+export function chunksOf(bounds: Bounds[], period: string): Bounds[][] {
+  const months = MONTHS[period] ?? 3;
+  const size = Math.max(1, Math.round(6 / months));
+  const runs: Bounds[][] = [];
+  let end = bounds.length;
+  for (let length = 1; end > 0; length = size) {
+    const start = Math.max(0, end - length);
+    runs.push(bounds.slice(start, end));
+    end = start;
+  }
+  const oldest = runs[runs.length - 1];
+  const head = bounds.length > 0 ? day(bounds[0].start) : null;
+  const clipped = head !== null && (head.getUTCDate() !== 1 || head.getUTCMonth() % months !== 0);
+  if (runs.length > 1 && oldest.length === 1 && clipped) runs.splice(runs.length - 2, 2, [...oldest, ...runs[runs.length - 2]]);
+  return runs;
+}
+
+export async function loadMap(networkIds: string[], from: string, to: string, period: string): Promise<MapSlice> {
   const query = `query Map(${declared(networkIds)}, $from: Date!, $to: Date!, $period: Period!) { view: ${scope(networkIds, BODY)} }`;
   const data = await gql<{ view: Root | null }>(query, { ...args(networkIds), from, to, period });
   if (data.view === null) throw new Error("no network");
@@ -122,6 +195,16 @@ export async function loadMap(networkIds: string[], from: string, to: string, pe
     periods: data.view.collaboration.periods,
     figures: data.view.evolution.periods,
   };
+}
+
+/** Betweenness, constraint and effective size of every organization of one period. */
+export async function loadBrokerage(networkIds: string[], bounds: Bounds, period: string): Promise<Map<string, Brokerage>> {
+  const body = `collaboration(from: $from, to: $to, period: $period) { periods { nodes { id betweenness constraint effectiveSize } } }`;
+  const query = `query Brokerage(${declared(networkIds)}, $from: Date!, $to: Date!, $period: Period!) { view: ${scope(networkIds, body)} }`;
+  const data = await gql<{ view: { collaboration: { periods: { nodes: (Brokerage & { id: string })[] }[] } } | null }>(
+    query, { ...args(networkIds), from: bounds.start, to: bounds.end, period });
+  if (data.view === null) throw new Error("no network");
+  return new Map(data.view.collaboration.periods.flatMap((p) => p.nodes).map((n) => [n.id, n]));
 }
 
 export async function loadBreakdowns(networkIds: string[], from: string, to: string): Promise<Breakdowns> {

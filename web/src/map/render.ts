@@ -147,6 +147,12 @@ export class NetworkMap {
     return graphSvg(this.sigma, this.graph, title);
   }
 
+  /** Nothing drawn: the period shown is not loaded yet. */
+  clear(): void {
+    this.graph.clear();
+    this.sigma.refresh();
+  }
+
   edgeCount(): number {
     return this.graph.size;
   }

@@ -6,9 +6,12 @@ import { download, gql } from "../api";
 import { explain } from "../errors";
 import { date } from "../format";
 import { lang, t, tKey, type Word } from "../i18n";
-import { loadBreakdowns, loadMap, type Breakdowns, type MapData, type NodeMeasures } from "../map/data";
+import {
+  chunksOf, loadBreakdowns, loadBrokerage, loadMap, periodsOf,
+  type Breakdowns, type Brokerage, type MapData, type MapSlice, type NodeMeasures, type PeriodGraph,
+} from "../map/data";
 import { saveBlob } from "../map/export";
-import { stableLayout } from "../map/layout";
+import { extendLayout, stableLayout, type Tie } from "../map/layout";
 import { ACK_COLOURS, CHANGE_COLOURS, NetworkMap, kindColour, tieKey, type EdgeColouring, type NodeColouring } from "../map/render";
 import { label, termsOf } from "../vocab";
 
@@ -28,6 +31,7 @@ declare global {
       positions: () => Record<string, [number, number]>;
       edges: () => number;
       period: () => number;
+      bounds?: () => { start: string; end: string }[];
       highlighted?: () => string[];
     };
   }
@@ -73,6 +77,9 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
   const [selected, setSelected] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
+  const [positions, setPositions] = useState(new Map<string, { x: number; y: number }>());
+  // Brokerage per period start, asked when a profile opens (computed by the server on demand).
+  const [brokerage, setBrokerage] = useState(new Map<string, Map<string, Brokerage>>());
   // What the map shows was loaded with these: the downloads cover the same networks and window.
   const [loadedWith, setLoadedWith] = useState<{ networks: string[]; from: string; to: string; period: string } | null>(null);
   const [exporting, setExporting] = useState<string | null>(null);
@@ -90,54 +97,93 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
   }, [networkIds.join()]);
 
   // Only the latest request's answer is shown: an earlier, slower one never overwrites it.
+  // The window comes in runs, newest first (chunksOf): the map opens on the newest period with
+  // referrals as soon as the runs in give the layout a skeleton, and older periods fill the
+  // slider as they arrive.
   const latest = useRef(0);
   const [shown, setShown] = useState("");
   const load = async (): Promise<void> => {
     if (chosen.length === 0) return;
     const request = ++latest.current;
-    const asked = [...chosen].sort().join(",");
+    const networksAsked = [...chosen].sort();
+    const bounds = periodsOf(from, to, period);
     setLoading(true);
     setError(null);
-    try {
-      const loaded = await loadMap(chosen, from, to, period);
-      if (request !== latest.current) return;
-      setData(loaded);
-      setShown(asked);
-      setLoadedWith({ networks: [...chosen].sort(), from, to, period });
-      setIndex(Math.max(0, lastWithTies(loaded)));
+    let view: MapData | null = null;
+    let placed = new Map<string, { x: number; y: number }>();
+    let opened = false;
+    const open = (at: number, complete: boolean): void => {
+      if (!view) return;
+      opened = true;
+      placed = stableLayout(nodesOf(view.periods), tiesOf(view.periods));
+      setData({ ...view, complete });
+      setPositions(placed);
+      setShown(networksAsked.join(","));
+      setLoadedWith({ networks: networksAsked, from, to, period });
+      setBrokerage(new Map());
+      setIndex(at);
       setSelected(null);
+      setLoading(false);
+    };
+    try {
+      for (const run of chunksOf(bounds, period)) {
+        const slice = await loadMap(networksAsked, run[0].start, run[run.length - 1].end, period);
+        if (request !== latest.current) return;
+        view = merged(view ?? empty(slice.deidentified, bounds), slice);
+        if (!opened) {
+          const at = lastWithTies(view);
+          if (at >= 0 && skeleton(view)) open(at, false);
+        } else {
+          placed = extendLayout(placed, nodesOf(slice.periods), tiesOf(slice.periods));
+          setData(view);
+          setPositions(placed);
+        }
+      }
+      if (!view) return;
+      if (!opened) open(bounds.length - 1, true);
+      else setData({ ...view, complete: true });
     } catch (err) {
-      if (request === latest.current) setError(explain(err));
-    } finally {
-      if (request === latest.current) setLoading(false);
+      if (request === latest.current) {
+        setError(explain(err));
+        setLoading(false);
+      }
     }
   };
   useEffect(() => {
     void load();
   }, [chosen.join()]);
 
-  // One layout over the whole window: organizations keep their place from period to period.
-  const positions = useMemo(() => {
-    if (!data) return new Map<string, { x: number; y: number }>();
-    const nodes = new Set<string>();
-    const ties = [];
-    for (const p of data.periods) {
-      p.nodes.forEach((n) => nodes.add(n.id));
-      for (const e of p.edges) ties.push({ source: e.source, target: e.target, weight: e.sent ?? 1 });
-    }
-    return stableLayout([...nodes], ties);
-  }, [data]);
-
   const current = data?.periods[index] ?? null;
+  const previous = index > 0 ? (data?.periods[index - 1] ?? null) : null;
+  const bound = data?.bounds[index] ?? null;
+  // The breakdowns of the period shown, once the slider has rested on it for a moment (a drag
+  // over twelve periods asks once, not twelve times); an answer for a period left is dropped.
+  const breakdownsAsked = useRef(0);
   useEffect(() => {
-    if (!current || !data) return;
-    const { start, end } = current;
-    loadBreakdowns(chosen, start, end).then((b) => setBreakdowns({ ...b, start, end }), (err) => setError(explain(err)));
-  }, [current?.start, data]);
+    if (!bound || !loadedWith) return undefined;
+    const { start, end } = bound;
+    const ask = ++breakdownsAsked.current;
+    const timer = setTimeout(() => {
+      loadBreakdowns(loadedWith.networks, start, end).then(
+        (b) => ask === breakdownsAsked.current && setBreakdowns({ ...b, start, end }),
+        (err) => ask === breakdownsAsked.current && setError(explain(err)),
+      );
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [bound?.start, loadedWith]);
+
+  useEffect(() => {
+    if (!selected || !bound || !loadedWith || brokerage.has(bound.start)) return;
+    const { start } = bound;
+    loadBrokerage(loadedWith.networks, bound, loadedWith.period).then(
+      (values) => setBrokerage((known) => new Map(known).set(start, values)),
+      (err) => setError(explain(err)),
+    );
+  }, [selected, bound?.start, loadedWith]);
 
   const names = useMemo(() => {
     const out = new Map<string, string>();
-    data?.periods.forEach((p) => p.nodes.forEach((n) => n.name && out.set(n.id, n.name)));
+    data?.periods.forEach((p) => p?.nodes.forEach((n) => n.name && out.set(n.id, n.name)));
     return out;
   }, [data]);
   const nameOf = (id: string): string => names.get(id) ?? `#${id.slice(0, 8)}`;
@@ -168,13 +214,18 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
   }, [highlight, breakdowns]);
 
   useEffect(() => {
-    if (!map.current || !current || !data) return;
+    if (!map.current || !data) return;
+    if (!current) {
+      map.current.clear();
+      return;
+    }
     window.maillageMap = {
       ...(window.maillageMap ?? { positions: () => ({}), edges: () => 0 }),
       period: () => index,
+      bounds: () => data.bounds,
       highlighted: () => [...flagged.nodes].filter((id) => current.nodes.some((n) => n.id === id)),
     };
-    map.current.draw(current, index > 0 ? data.periods[index - 1] : null, positions, {
+    map.current.draw(current, previous, positions, {
       nodeColouring,
       edgeColouring,
       partnerships,
@@ -184,12 +235,12 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
       selected,
       labelOf: (n: NodeMeasures) => n.name ?? `#${n.id.slice(0, 8)}`,
     });
-  }, [current, positions, nodeColouring, edgeColouring, partnerships, flagged, kind, territory, selected]);
+  }, [current, previous, positions, nodeColouring, edgeColouring, partnerships, flagged, kind, territory, selected]);
 
-  const periodLabel = current ? `${date(current.start)} – ${date(current.end)}` : "";
+  const periodLabel = bound ? `${date(bound.start)} – ${date(bound.end)}` : "";
   const canReport = loadedWith !== null && loadedWith.networks.every((n) => coordinated.includes(n));
   const stem = (kind: string): string =>
-    `maillage-${kind}-${current ? `${current.start}-${current.end}` : "carte"}`;
+    `maillage-${kind}-${bound ? `${bound.start}-${bound.end}` : "carte"}`;
   const save = async (what: string, make: () => Promise<[Blob, string]>): Promise<void> => {
     setExporting(what);
     setError(null);
@@ -229,10 +280,11 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
 
   const figures = data?.figures[index] ?? null;
   const profile = current?.nodes.find((n) => n.id === selected) ?? null;
+  const broker = profile && bound ? brokerage.get(bound.start)?.get(profile.id) : undefined;
   const funnel = breakdowns?.byReceiver.find((r) => r.receiverId === selected) ?? null;
 
   return (
-    <section class="map-page" aria-labelledby="map-title" data-networks={shown} data-loading={String(loading)}>
+    <section class="map-page" aria-labelledby="map-title" data-networks={shown} data-loading={String(loading)} data-complete={String(data?.complete ?? false)}>
       <h1 id="map-title">{t("mapTitle")}</h1>
       <form class="map-controls card" onSubmit={(e) => { e.preventDefault(); void load(); }}>
         <fieldset class="inline">
@@ -258,10 +310,11 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
       </form>
       {error && <p class="error" role="alert">{error}</p>}
       {data?.deidentified && <p class="help">{t("deidentifiedNote")}</p>}
-      {data && data.periods.length > 0 && (
+      {data && data.bounds.length > 0 && (
         <div class="slider card">
           <label for="period-slider">{t("slider")} : <strong data-testid="period-label">{periodLabel}</strong></label>
-          <input id="period-slider" type="range" min={0} max={data.periods.length - 1} step={1} value={index}
+          {!data.complete && <span class="muted" role="status" data-testid="loading-periods"> {t("loadingPeriods")} ({data.periods.filter(Boolean).length}/{data.bounds.length})</span>}
+          <input id="period-slider" type="range" min={0} max={data.bounds.length - 1} step={1} value={index}
             aria-valuetext={periodLabel} onInput={(e) => setIndex(Number((e.target as HTMLInputElement).value))} />
         </div>
       )}
@@ -296,7 +349,8 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
             <label class="check"><input type="checkbox" name="highlight" checked={highlight} onChange={(e) => setHighlight((e.target as HTMLInputElement).checked)} />{t("highlight")}</label>
           </div>
           {exportsBar}
-          <div ref={container} class="map-canvas" role="img" aria-label={t("mapCanvas")} data-testid="map" />
+          <div ref={container} class="map-canvas" role="img" aria-label={t("mapCanvas")} data-testid="map" data-drawn={current ? current.start : ""} />
+          {data && !current && <p class="muted" role="status">{t("loadingPeriod")}</p>}
           <Legend edgeColouring={edgeColouring} />
           {nodeColouring === "kind" && current && (
             <ul class="legend" aria-label={t("colourNodes")}>
@@ -320,7 +374,7 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
                 <dt>{t("medianAck")}</dt><dd>{profile.medianHoursToAcknowledge === null ? "—" : `${number(profile.medianHoursToAcknowledge, 1)} h`}</dd>
                 <dt>{t("partnersGained")}</dt><dd>{number(profile.partnersGained)}</dd>
                 <dt>{t("partnersLost")}</dt><dd>{number(profile.partnersLost)}</dd>
-                <dt>{t("brokerage")}</dt><dd>{number(profile.betweenness)} · {number(profile.constraint)} · {number(profile.effectiveSize, 2)}</dd>
+                <dt>{t("brokerage")}</dt><dd data-testid="brokerage">{broker ? `${number(broker.betweenness)} · ${number(broker.constraint)} · ${number(broker.effectiveSize, 2)}` : t("loading")}</dd>
                 {funnel && (<><dt>Funnel</dt><dd>{[funnel.sent, funnel.acknowledged, funnel.accepted, funnel.completed].map((v) => number(v)).join(" → ")}</dd></>)}
               </dl>
             </section>
@@ -356,9 +410,48 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
   );
 }
 
+/** The newest period with referrals; -1 while the newest loaded periods have none. */
 function lastWithTies(data: MapData): number {
-  for (let i = data.periods.length - 1; i >= 0; i -= 1) if (data.periods[i].edges.length > 0) return i;
-  return data.periods.length - 1;
+  for (let i = data.periods.length - 1; i >= 0; i -= 1) {
+    const p = data.periods[i];
+    if (p === null) return -1; // not loaded yet: a newer period may still have referrals
+    if (p.edges.length > 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * Whether the periods loaded hold enough ties to lay the organizations out: at least as many
+ * sender → receiver pairs as organizations. A period just begun (a few days of a new quarter) has too few:
+ * ForceAtlas2 would place almost everyone by repulsion alone, and those places are kept.
+ */
+function skeleton(data: MapData): boolean {
+  const pairs = new Set(tiesOf(data.periods).map((t) => tieKey(t.source, t.target)));
+  return pairs.size >= nodesOf(data.periods).length;
+}
+
+function empty(deidentified: boolean, bounds: MapData["bounds"]): MapData {
+  return { deidentified, bounds, periods: bounds.map(() => null), figures: bounds.map(() => null), complete: false };
+}
+
+/** ``view`` with a run's periods and figures put in place (matched on their first day). */
+function merged(view: MapData, slice: MapSlice): MapData {
+  const periods = [...view.periods];
+  const figures = [...view.figures];
+  const at = (start: string): number => view.bounds.findIndex((b) => b.start === start);
+  slice.periods.forEach((p) => { if (at(p.start) >= 0) periods[at(p.start)] = p; });
+  slice.figures.forEach((f) => { if (at(f.start) >= 0) figures[at(f.start)] = f; });
+  return { ...view, periods, figures };
+}
+
+function nodesOf(periods: (PeriodGraph | null)[]): string[] {
+  const nodes = new Set<string>();
+  periods.forEach((p) => p?.nodes.forEach((n) => nodes.add(n.id)));
+  return [...nodes];
+}
+
+function tiesOf(periods: (PeriodGraph | null)[]): Tie[] {
+  return periods.flatMap((p) => p?.edges.map((e) => ({ source: e.source, target: e.target, weight: e.sent ?? 1 })) ?? []);
 }
 
 function Legend({ edgeColouring }: { edgeColouring: EdgeColouring }) {
@@ -399,6 +492,7 @@ function Spark({ values, index, title }: { values: (number | null)[]; index: num
 function Trends({ data, index }: { data: MapData; index: number }) {
   const rate = (key: "acknowledged" | "completed"): (number | null)[] =>
     data.periods.map((p) => {
+      if (p === null) return null;
       let sent = 0;
       let done = 0;
       for (const e of p.edges) {
@@ -411,9 +505,9 @@ function Trends({ data, index }: { data: MapData; index: number }) {
   return (
     <section class="card" aria-labelledby="trends-title">
       <h2 id="trends-title">{t("trends")}</h2>
-      <Spark title={t("fig_ties")} values={data.figures.map((f) => f.ties)} index={index} />
-      <Spark title={t("fig_density")} values={data.figures.map((f) => f.density)} index={index} />
-      <Spark title={t("fig_reciprocity")} values={data.figures.map((f) => f.reciprocity)} index={index} />
+      <Spark title={t("fig_ties")} values={data.figures.map((f) => f?.ties ?? null)} index={index} />
+      <Spark title={t("fig_density")} values={data.figures.map((f) => f?.density ?? null)} index={index} />
+      <Spark title={t("fig_reciprocity")} values={data.figures.map((f) => f?.reciprocity ?? null)} index={index} />
       <Spark title={t("trend_ack")} values={rate("acknowledged")} index={index} />
       <Spark title={t("trend_completion")} values={rate("completed")} index={index} />
     </section>
