@@ -83,7 +83,10 @@ async def network_collaboration(
     if not audience.identified:
         names = await _research_names(info, window)
         before, slices = await shared_collaboration(info, [network_id], window)
-        periods = await asyncio.to_thread(research_collaboration_periods, before, slices, names)
+        periods = await asyncio.to_thread(
+            partial(research_collaboration_periods, brokerage=asks_brokerage(info)),
+            before, slices, names,
+        )  # fmt: skip
         return Collaboration(start=start, end=end, period=period, deidentified=True,
                              periods=periods)  # fmt: skip
     before, slices = await shared_collaboration(info, [network_id], window)

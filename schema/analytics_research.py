@@ -55,24 +55,35 @@ __all__ = ["research_breakdowns", "research_collaboration_periods"]
 
 
 def research_collaboration_periods(
-    before: g_agg.PeriodSlice, slices: Sequence[g_agg.PeriodSlice], names: Pseudonyms
+    before: g_agg.PeriodSlice,
+    slices: Sequence[g_agg.PeriodSlice],
+    names: Pseudonyms,
+    *,
+    brokerage: bool = True,
 ) -> list[CollaborationPeriod]:
-    """Each period's graph for a research project: pseudonyms, protected counts."""
+    """Each period's graph for a research project: pseudonyms, protected counts.
+
+    Without ``brokerage`` (the selection asks for none of them), betweenness, constraint and
+    effective size are None instead of computed, as for identified callers.
+    """
     aggregates = [before.aggregate, *(s.aggregate for s in slices)]
     metrics = evolution(aggregates)[1:]
     periods = []
     for prior, slice_, row in zip(aggregates, slices, metrics, strict=False):
         aggregate = slice_.aggregate
         edges = protect_edge_rows(edge_list_rows([aggregate], threshold=0))
-        raw = organization_metrics(aggregate, prior, ack_hours=slice_.ack_hours)
+        raw = organization_metrics(
+            aggregate, prior, ack_hours=slice_.ack_hours, brokerage=brokerage
+        )
         orgs = {
             r["org_id"]: r
             for r in protect_organization_rows(
                 organization_metrics_rows(aggregate, raw, threshold=0), edges
             )
         }
-        brokerage = unweighted_brokerage(aggregate)
-        for org, (constraint, size) in brokerage.items():
+        for org, (constraint, size) in (
+            unweighted_brokerage(aggregate) if brokerage else {}
+        ).items():
             orgs[org]["constraint"], orgs[org]["effective_size"] = constraint, size
         strengths = [orgs[n.id]["in_strength"] for n in aggregate.nodes]
         community = {o: i for i, c in enumerate(row.network.communities) for o in c}

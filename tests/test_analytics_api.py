@@ -423,3 +423,39 @@ async def test_a_period_that_is_not_an_enum_value_is_refused_by_the_schema(
     )
     assert body["errors"]
     assert body.get("data") is None
+
+
+BROKERAGE_BY_FRAGMENT = """
+fragment Brokerage on OrganizationMeasures { betweenness constraint effectiveSize }
+query($id: ID!, $from: Date!, $to: Date!) { network(id: $id) {
+  collaboration(from: $from, to: $to, period: QUARTER) {
+    periods { nodes { id inDegree ... on OrganizationMeasures { ...Brokerage } } } } } }"""
+
+
+@pytest.mark.parametrize("role", ["coordinator", "researcher"])
+async def test_brokerage_asked_through_fragments_is_computed(
+    client: httpx.AsyncClient, setting: Setting, db: Database, role: str
+) -> None:
+    """The server computes brokerage only when the selection asks for it (fragments followed).
+
+    Q1 2025 is A → B (6 referrals), B → C (2). By hand: B lies on the one path from A to C,
+    betweenness 1 / ((3 − 1)(3 − 2)) = 0.5; B's effective size is 2 (its partners are not
+    tied); its constraint is 0.75² + 0.25² = 0.625 weighted by referrals (coordinators), and
+    0.5² + 0.5² = 0.5 with every tie weighing 1 (researchers: a weight would reveal a count).
+    A and C have one partner each: constraint 1, effective size 1.
+    """
+    data = await setting.api(client, role).data(
+        BROKERAGE_BY_FRAGMENT, {"id": setting.network, **FIRST_QUARTER}
+    )
+    (quarter,) = data["network"]["collaboration"]["periods"]
+    ids = {setting.a: "A", setting.b: "B", setting.c: "C"}
+    if role == "researcher":
+        names = await _pseudonyms(client, setting, db)
+        ids = {names(k): v for k, v in ids.items()}
+    measures = {
+        ids[n["id"]]: (n["betweenness"], n["constraint"], n["effectiveSize"])
+        for n in quarter["nodes"]
+    }
+    b_constraint = 0.625 if role == "coordinator" else 0.5
+    assert measures["B"] == (pytest.approx(0.5), pytest.approx(b_constraint), pytest.approx(2.0))
+    assert measures["A"] == measures["C"] == (0.0, pytest.approx(1.0), pytest.approx(1.0))
