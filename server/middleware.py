@@ -8,11 +8,15 @@ import time
 import uuid
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["RequestIdMiddleware"]
 
 log = logging.getLogger("maillage.access")
+#: The status logged when the client left before its request was read (nginx's convention);
+#: nothing is sent: nobody is left to read it.
+CLIENT_CLOSED = 499
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -22,6 +26,10 @@ class RequestIdMiddleware:
     The id is in ``request.state.request_id``, in the ``X-Request-ID``
     response header and in the access log line. The log line has method,
     path, status and duration: never the body or query string.
+
+    A client that goes away before its body is read (a page closed or navigated
+    away mid-upload) is logged with status 499 instead of raising through the
+    server as an "Exception in ASGI application" with a traceback.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -46,6 +54,8 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            status = status or CLIENT_CLOSED
         finally:
             log.info(
                 "request",

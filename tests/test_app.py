@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
+from typing import Any
 
 import httpx
+import pytest
 
 from graph.access.identity import revoke_token
 from server.app import create_app
@@ -97,3 +100,29 @@ async def test_a_revoked_token_stops_working_within_the_auth_cache_delay(
             seconds[0] += 0.2
             # ...then refused
             assert (await api.raw("{ me { roles } }")).status_code == 401
+
+
+async def test_a_client_gone_before_its_body_is_read_is_logged_not_raised(
+    app: Any, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The ASGI app called as uvicorn does, signed in, with a client that disconnects at once."""
+    token = (await world.caller("PLATFORM_ADMIN")).token
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+        "root_path": "", "server": ("maillage.test", 80), "client": ("127.0.0.1", 5000),
+        "headers": [(b"host", b"maillage.test"), (b"content-type", b"application/json"),
+                    (b"content-length", b"40"), (b"authorization", f"Bearer {token}".encode())],
+    }  # fmt: skip
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    with caplog.at_level(logging.INFO, logger="maillage.access"):
+        await app(scope, receive, send)  # raises ClientDisconnect without the middleware
+    (line,) = [r for r in caplog.records if r.name == "maillage.access"]
+    assert (line.path, line.status) == ("/graphql", 499)  # type: ignore[attr-defined]
