@@ -7,9 +7,10 @@ breakdown lists show what the analytics API says; a click opens a profile, with 
 brokerage the API gives for that organization and period. A researcher sees the same
 map de-identified: no organization's name in the page.
 
-The map loads its window in runs, newest first (web/src/map/data.ts, chunksOf). Every
-figure it shows for a period that starts a run, and for the period after a clipped first
-period, is compared with the API's answer for the whole window in one request.
+The map loads its window in runs, newest first, each as long as fits in a few seconds
+(web/src/map/data.ts, runBefore and nextRunLength). Every figure it shows for a period,
+tie dynamics and community stability included, is compared with the API's answer for the
+whole window in one request, whichever run brought the period.
 """
 
 from __future__ import annotations
@@ -83,17 +84,24 @@ def _expected(figures: dict[str, Any]) -> dict[str, str]:
     }
 
 
+async def _coordinator_on_the_map(
+    person: Any, live_app: LiveApp, query: str
+) -> tuple[Any, list[dict[str, Any]]]:
+    """The demo network's quarters as ``query`` gives them, and a coordinator's map opened."""
+    token = live_app.tokens["coordinator"]
+    graph = await _api(live_app, token, query, {"id": DEMO_NETWORK_ID, **WINDOW})
+    coordinator = await person(width=1400)
+    await coordinator.sign_in(token)
+    await coordinator.page.click("nav.tabs >> text=Carte du réseau")
+    await coordinator.page.locator("[data-testid=figures]").wait_for()
+    return coordinator.page, graph["network"]["collaboration"]["periods"]
+
+
 async def test_the_map_shows_the_period_figures_and_keeps_organizations_in_place(
     person: Any, live_app: LiveApp
 ) -> None:
     token = live_app.tokens["coordinator"]
-    graph = await _api(live_app, token, GRAPH, {"id": DEMO_NETWORK_ID, **WINDOW})
-    periods = graph["network"]["collaboration"]["periods"]
-    coordinator = await person(width=1400)
-    await coordinator.sign_in(token)
-    page = coordinator.page
-    await page.click("nav.tabs >> text=Carte du réseau")
-    await page.locator("[data-testid=figures]").wait_for()
+    page, periods = await _coordinator_on_the_map(person, live_app, GRAPH)
     index = int(await page.locator("#period-slider").input_value())
     shown = periods[index]
     assert shown["edges"], "the map opens on the last period with referrals"
@@ -129,8 +137,9 @@ async def test_the_map_shows_the_period_figures_and_keeps_organizations_in_place
     shown = await slide_to(page, periods, date(2025, 11, 15))
     index = periods.index(shown)
     await shot(page, "network-map")
-    # Q4 2025 starts a run of the progressive load: its tie dynamics and community
-    # stability (against Q3, read by that run's request) are the whole window's.
+    # Q4 2025 likely starts a run (the newest quarter alone, then a year's worth): its tie
+    # dynamics and community stability (against Q3, read by that run's request) are still
+    # those of one request for the whole window.
     await page.locator("section.map-page[data-complete=true]").wait_for()
     assert await page.evaluate("window.maillageMap.bounds()") == [
         {"start": p["start"], "end": p["end"]} for p in periods
@@ -201,9 +210,10 @@ async def test_a_researcher_sees_the_map_without_a_single_organization_name(
 async def test_a_window_that_starts_mid_quarter_gives_the_figures_of_one_request(
     person: Any, live_app: LiveApp
 ) -> None:
-    """The first quarter is clipped (15 February – 31 March) and the runs leave it alone at the
-    end (8 periods: 1 + 2 + 2 + 2 + 1): the map loads it with the two after it, so the next
-    quarter's tie dynamics compare with that clipped quarter, as in one request."""
+    """The first quarter is clipped (15 February – 31 March) and the last (1 October –
+    20 November): the slider's periods are the API's, and whatever runs the map loaded them
+    in, the figures of the quarter after the clipped one (its tie dynamics compare with
+    the clipped quarter) and of the last are those of one request for the whole window."""
     token = live_app.tokens["coordinator"]
     window = {"from": "2024-02-15", "to": "2025-11-20"}
     whole = await _api(
@@ -229,3 +239,31 @@ async def test_a_window_that_starts_mid_quarter_gives_the_figures_of_one_request
     for index in (1, len(periods) - 1):
         await slide_to(page, periods, date.fromisoformat(periods[index]["start"]))
         assert await _figures(page) == _expected(periods[index])
+
+
+SENT = """query($id: ID!, $from: Date!, $to: Date!) { network(id: $id) {
+  collaboration(from: $from, to: $to, period: QUARTER) {
+    periods { start end edges { source target sent } } } } }"""
+
+
+async def test_a_period_over_the_tie_budget_draws_its_strongest_ties(
+    person: Any, live_app: LiveApp
+) -> None:
+    """With at most 100 ties drawn, the 100 drawn are those with the most referrals."""
+    page, periods = await _coordinator_on_the_map(person, live_app, SENT)
+    edges = (await slide_to(page, periods, date(2025, 11, 15)))["edges"]
+    assert len(edges) > 100, "the demo's last simulated quarter has more ties than the budget"
+    await page.fill("input[name=tie-budget]", "100")
+    await page.press("input[name=tie-budget]", "Enter")
+    note = page.locator("[data-testid=ties-drawn]")
+    await expect(note).to_contain_text(f"100 / {len(edges)}")
+    drawn = set(await page.evaluate("window.maillageMap.ties()"))
+    assert len(drawn) == 100
+    ranked = sorted(edges, key=lambda e: -e["sent"])
+    cut = ranked[99]["sent"]  # ties with as many referrals as the 100th may go either way
+    assert {f"{e['source']}|{e['target']}" for e in ranked if e["sent"] > cut} <= drawn
+    assert not {f"{e['source']}|{e['target']}" for e in ranked if e["sent"] < cut} & drawn
+    # Every tie again, on request.
+    await page.check("input[name=all-ties]")
+    await expect(note).to_contain_text("Tous les liens sont dessinés")
+    await page.wait_for_function("(n) => window.maillageMap.ties().length === n", arg=len(edges))

@@ -162,28 +162,34 @@ export function periodsOf(from: string, to: string, period: string): Bounds[] {
   return out;
 }
 
+/** How long one request for a run of periods should take: well under the 30 s request limit. */
+export const RUN_TARGET_MS = 6000;
+
 /**
- * The order the map loads the window in: the newest period alone (the map opens on it), then
- * runs of about six months going back. A run is one request, and the server computes its
- * periods exactly as in one request for the whole window: each request also reads the period
+ * The next run of periods to ask for, newest first: the ``length`` periods ending before
+ * ``end`` (an index in ``bounds``). A run is one request, and the server computes its periods
+ * exactly as in one request for the whole window, since each request also reads the period
  * before its first. Only a clipped first period would differ (the period after it would be
- * compared with the whole calendar unit), so it is never a run of its own.
+ * compared with the whole calendar unit), so it is never left as a run of its own.
  */
-export function chunksOf(bounds: Bounds[], period: string): Bounds[][] {
+export function runBefore(bounds: Bounds[], end: number, length: number, period: string): Bounds[] {
   const months = MONTHS[period] ?? 3;
-  const size = Math.max(1, Math.round(6 / months));
-  const runs: Bounds[][] = [];
-  let end = bounds.length;
-  for (let length = 1; end > 0; length = size) {
-    const start = Math.max(0, end - length);
-    runs.push(bounds.slice(start, end));
-    end = start;
-  }
-  const oldest = runs[runs.length - 1];
+  let start = Math.max(0, end - length);
   const head = bounds.length > 0 ? day(bounds[0].start) : null;
   const clipped = head !== null && (head.getUTCDate() !== 1 || head.getUTCMonth() % months !== 0);
-  if (runs.length > 1 && oldest.length === 1 && clipped) runs.splice(runs.length - 2, 2, [...oldest, ...runs[runs.length - 2]]);
-  return runs;
+  if (start === 1 && clipped) start = 0;
+  return bounds.slice(start, end);
+}
+
+/**
+ * How many periods to ask for next, from how long the last run took: as many as fit in
+ * :data:`RUN_TARGET_MS` at that pace, at least one, at most a year's worth. The map opens
+ * with one period (the newest); a small network then loads a year per request, a large
+ * region a month or two.
+ */
+export function nextRunLength(last: number, tookMs: number, period: string): number {
+  const most = Math.max(1, Math.round(12 / (MONTHS[period] ?? 3)));
+  return Math.max(1, Math.min(most, Math.floor((last * RUN_TARGET_MS) / Math.max(tookMs, 1))));
 }
 
 export async function loadMap(networkIds: string[], from: string, to: string, period: string): Promise<MapSlice> {

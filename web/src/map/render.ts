@@ -20,6 +20,30 @@ export interface DrawOptions {
   hidden: (node: NodeMeasures) => boolean;
   selected: string | null;
   labelOf: (node: NodeMeasures) => string;
+  /** At most this many referral ties drawn, the strongest (null: every tie). */
+  tieBudget: number | null;
+}
+
+/** What a draw left out: ties beyond the budget. */
+export interface Drawn {
+  ties: number;
+  of: number;
+}
+
+/**
+ * Above this many ties a period is drawn with its strongest ties only (and every tie of the
+ * selected organization, every highlighted tie): a month of a 2,000-organization
+ * region holds 20,000–36,000, far more than a map at laptop width can show, and each draw in
+ * Chromium's software WebGL costs about 50 ms per thousand ties.
+ */
+export const TIE_BUDGET = 4000;
+
+/** ``flows`` within ``budget``: those that must stand out, then the most referrals first. */
+function strongest(flows: Flow[], budget: number | null, keeps: (flow: Flow) => boolean): Flow[] {
+  if (budget === null || flows.length <= budget) return flows;
+  const kept = flows.filter(keeps);
+  const rest = flows.filter((f) => !keeps(f)).sort((a, b) => (b.sent ?? 0) - (a.sent ?? 0));
+  return [...kept, ...rest.slice(0, Math.max(0, budget - kept.length))];
 }
 
 // Colour-blind-safe palette (Okabe–Ito), then two greys.
@@ -72,7 +96,7 @@ export class NetworkMap {
     previous: PeriodGraph | null,
     positions: Map<string, { x: number; y: number }>,
     options: DrawOptions,
-  ): void {
+  ): Drawn {
     const graph = this.graph;
     graph.clear();
     const emphasis = options.highlighted.size > 0 || options.highlightedTies.size > 0;
@@ -101,14 +125,19 @@ export class NetworkMap {
         graph.addUndirectedEdge(link.source, link.target, { type: "line", size: 1.5, color: "#b39ddb", zIndex: 0 });
       }
     }
+    const keeps = (flow: Flow): boolean =>
+      options.highlightedTies.has(tieKey(flow.source, flow.target)) ||
+      flow.source === options.selected || flow.target === options.selected;
+    const flows = strongest(period.edges, options.tieBudget, keeps);
     if (options.edgeColouring === "change" && previous) {
-      for (const flow of previous.edges) {
+      const budget = options.tieBudget === null ? null : Math.round(options.tieBudget / 4);
+      for (const flow of strongest(previous.edges.filter((e) => !current.has(tieKey(e.source, e.target))), budget, keeps)) {
         const key = tieKey(flow.source, flow.target);
         if (current.has(key) || !graph.hasNode(flow.source) || !graph.hasNode(flow.target)) continue;
         graph.addDirectedEdge(flow.source, flow.target, { size: 1, color: CHANGE_COLOURS.dissolved, zIndex: 0 });
       }
     }
-    for (const flow of period.edges) {
+    for (const flow of flows) {
       if (!graph.hasNode(flow.source) || !graph.hasNode(flow.target) || flow.source === flow.target) continue;
       const key = tieKey(flow.source, flow.target);
       const colour =
@@ -120,12 +149,14 @@ export class NetworkMap {
       const stands = options.highlightedTies.has(key);
       const touchesSelected = options.selected !== null && (flow.source === options.selected || flow.target === options.selected);
       graph.addDirectedEdge(flow.source, flow.target, {
+        kind: "flow",
         size: 0.8 + 1.4 * Math.log2(1 + (flow.sent ?? 1)),
         color: stands ? "#8b0000" : emphasis && !touchesSelected ? FADED : colour,
         zIndex: stands || touchesSelected ? 2 : 1,
       });
     }
     this.sigma.refresh();
+    return { ties: flows.length, of: period.edges.length };
   }
 
   /** Where each drawn organization is (graph coordinates): the same from one period to the next. */
@@ -155,6 +186,15 @@ export class NetworkMap {
 
   edgeCount(): number {
     return this.graph.size;
+  }
+
+  /** The referral ties drawn, as "source|target" (partnerships and dissolved ties left out). */
+  tiesDrawn(): string[] {
+    const out: string[] = [];
+    this.graph.forEachEdge((_, a, source, target) => {
+      if (a.kind === "flow") out.push(tieKey(source, target));
+    });
+    return out;
   }
 
   kill(): void {

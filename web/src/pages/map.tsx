@@ -7,12 +7,12 @@ import { explain } from "../errors";
 import { date } from "../format";
 import { lang, t, tKey, type Word } from "../i18n";
 import {
-  chunksOf, loadBreakdowns, loadBrokerage, loadMap, periodsOf,
+  loadBreakdowns, loadBrokerage, loadMap, nextRunLength, periodsOf, runBefore,
   type Breakdowns, type Brokerage, type MapData, type MapSlice, type NodeMeasures, type PeriodGraph,
 } from "../map/data";
 import { saveBlob } from "../map/export";
 import { extendLayout, stableLayout, type Tie } from "../map/layout";
-import { ACK_COLOURS, CHANGE_COLOURS, NetworkMap, kindColour, tieKey, type EdgeColouring, type NodeColouring } from "../map/render";
+import { ACK_COLOURS, CHANGE_COLOURS, NetworkMap, TIE_BUDGET, kindColour, tieKey, type Drawn, type EdgeColouring, type NodeColouring } from "../map/render";
 import { label, termsOf } from "../vocab";
 
 interface NetworkRef {
@@ -30,6 +30,7 @@ declare global {
     maillageMap?: {
       positions: () => Record<string, [number, number]>;
       edges: () => number;
+      ties?: () => string[];
       period: () => number;
       bounds?: () => { start: string; end: string }[];
       highlighted?: () => string[];
@@ -77,6 +78,10 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
   const [selected, setSelected] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
+  const [tableOpen, setTableOpen] = useState(false);
+  const [allTies, setAllTies] = useState(false);
+  const [tieBudget, setTieBudget] = useState(TIE_BUDGET);
+  const [drawn, setDrawn] = useState<Drawn | null>(null);
   const [positions, setPositions] = useState(new Map<string, { x: number; y: number }>());
   // Brokerage per period start, asked when a profile opens (computed by the server on demand).
   const [brokerage, setBrokerage] = useState(new Map<string, Map<string, Brokerage>>());
@@ -97,9 +102,9 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
   }, [networkIds.join()]);
 
   // Only the latest request's answer is shown: an earlier, slower one never overwrites it.
-  // The window comes in runs, newest first (chunksOf): the map opens on the newest period with
-  // referrals as soon as the runs in give the layout a skeleton, and older periods fill the
-  // slider as they arrive.
+  // The window comes in runs, newest first (runBefore; each as long as fits in a few seconds,
+  // nextRunLength): the map opens on the newest period with referrals as soon as the runs in
+  // give the layout a skeleton, and older periods fill the slider as they arrive.
   const latest = useRef(0);
   const [shown, setShown] = useState("");
   const load = async (): Promise<void> => {
@@ -126,9 +131,13 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
       setLoading(false);
     };
     try {
-      for (const run of chunksOf(bounds, period)) {
+      for (let end = bounds.length, length = 1; end > 0; ) {
+        const run = runBefore(bounds, end, length, period);
+        const began = performance.now();
         const slice = await loadMap(networksAsked, run[0].start, run[run.length - 1].end, period);
         if (request !== latest.current) return;
+        end -= run.length;
+        length = nextRunLength(run.length, performance.now() - began, period);
         view = merged(view ?? empty(slice.deidentified, bounds), slice);
         if (!opened) {
           const at = lastWithTies(view);
@@ -157,18 +166,35 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
   const previous = index > 0 ? (data?.periods[index - 1] ?? null) : null;
   const bound = data?.bounds[index] ?? null;
   // The breakdowns of the period shown, once the slider has rested on it for a moment (a drag
-  // over twelve periods asks once, not twelve times); an answer for a period left is dropped.
-  const breakdownsAsked = useRef(0);
+  // over twelve periods asks once, not twelve times), one request at a time: while one is on
+  // its way, only the last period wanted is remembered, and asked next.
+  type Wanted = { networks: string[]; start: string; end: string };
+  const wantedBreakdowns = useRef<Wanted | null>(null);
+  const breakdownsBusy = useRef(false);
+  const askBreakdowns = async (): Promise<void> => {
+    if (breakdownsBusy.current) return;
+    breakdownsBusy.current = true;
+    try {
+      for (let want = wantedBreakdowns.current; want !== null; want = wantedBreakdowns.current) {
+        try {
+          const b = await loadBreakdowns(want.networks, want.start, want.end);
+          if (wantedBreakdowns.current === want) setBreakdowns({ ...b, start: want.start, end: want.end });
+        } catch (err) {
+          if (wantedBreakdowns.current === want) setError(explain(err));
+        }
+        if (wantedBreakdowns.current === want) wantedBreakdowns.current = null;
+      }
+    } finally {
+      breakdownsBusy.current = false;
+    }
+  };
   useEffect(() => {
     if (!bound || !loadedWith) return undefined;
-    const { start, end } = bound;
-    const ask = ++breakdownsAsked.current;
+    const want = { networks: loadedWith.networks, start: bound.start, end: bound.end };
     const timer = setTimeout(() => {
-      loadBreakdowns(loadedWith.networks, start, end).then(
-        (b) => ask === breakdownsAsked.current && setBreakdowns({ ...b, start, end }),
-        (err) => ask === breakdownsAsked.current && setError(explain(err)),
-      );
-    }, 250);
+      wantedBreakdowns.current = want;
+      void askBreakdowns();
+    }, 400);
     return () => clearTimeout(timer);
   }, [bound?.start, loadedWith]);
 
@@ -223,9 +249,10 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
       ...(window.maillageMap ?? { positions: () => ({}), edges: () => 0 }),
       period: () => index,
       bounds: () => data.bounds,
+      ties: () => map.current?.tiesDrawn() ?? [],
       highlighted: () => [...flagged.nodes].filter((id) => current.nodes.some((n) => n.id === id)),
     };
-    map.current.draw(current, previous, positions, {
+    const done = map.current.draw(current, previous, positions, {
       nodeColouring,
       edgeColouring,
       partnerships,
@@ -234,8 +261,10 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
       hidden: (n: NodeMeasures) => (kind !== "" && n.kind !== kind) || (territory !== "" && n.territoryId !== territory),
       selected,
       labelOf: (n: NodeMeasures) => n.name ?? `#${n.id.slice(0, 8)}`,
+      tieBudget: allTies ? null : tieBudget,
     });
-  }, [current, previous, positions, nodeColouring, edgeColouring, partnerships, flagged, kind, territory, selected]);
+    setDrawn((before) => (before && before.ties === done.ties && before.of === done.of ? before : done));
+  }, [current, previous, positions, nodeColouring, edgeColouring, partnerships, flagged, kind, territory, selected, allTies, tieBudget]);
 
   const periodLabel = bound ? `${date(bound.start)} – ${date(bound.end)}` : "";
   const canReport = loadedWith !== null && loadedWith.networks.every((n) => coordinated.includes(n));
@@ -347,10 +376,20 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
             </label>
             <label class="check"><input type="checkbox" name="partnerships" checked={partnerships} onChange={(e) => setPartnerships((e.target as HTMLInputElement).checked)} />{t("partnershipsLayer")}</label>
             <label class="check"><input type="checkbox" name="highlight" checked={highlight} onChange={(e) => setHighlight((e.target as HTMLInputElement).checked)} />{t("highlight")}</label>
+            <label>{t("tieBudget")}
+              <input type="number" name="tie-budget" min={100} step={100} value={tieBudget} disabled={allTies}
+                onChange={(e) => { const v = Number((e.target as HTMLInputElement).value); if (Number.isFinite(v) && v >= 100) setTieBudget(Math.round(v)); }} />
+            </label>
           </div>
           {exportsBar}
           <div ref={container} class="map-canvas" role="img" aria-label={t("mapCanvas")} data-testid="map" data-drawn={current ? current.start : ""} />
           {data && !current && <p class="muted" role="status">{t("loadingPeriod")}</p>}
+          {current && drawn && (drawn.ties < drawn.of || (allTies && current.edges.length > tieBudget)) && (
+            <p class="help" data-testid="ties-drawn">
+              {allTies ? t("allTiesDrawn") : `${t("strongestTies")} : ${number(drawn.ties)} / ${number(drawn.of)}.`}{" "}
+              <label class="check"><input type="checkbox" name="all-ties" checked={allTies} onChange={(e) => setAllTies((e.target as HTMLInputElement).checked)} />{t("drawAllTies")}</label>
+            </p>
+          )}
           <Legend edgeColouring={edgeColouring} />
           {nodeColouring === "kind" && current && (
             <ul class="legend" aria-label={t("colourNodes")}>
@@ -392,9 +431,11 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
       </div>
       {breakdowns && <BreakdownLists breakdowns={breakdowns} nameOf={nameOf} territoryOf={(id) => territories.find((tr) => tr.id === id)?.name ?? "—"} onPick={(id) => { setSelected(id); setHighlight(true); }} />}
       {current && (
-        <details class="card">
+        <details class="card" onToggle={(e) => setTableOpen((e.currentTarget as HTMLDetailsElement).open)}>
           <summary>{t("orgTable")}</summary>
-          <table>
+          {/* Rows only while open: a large region's 2,000 rows re-laid out on every slider step
+              cost more than drawing the map. */}
+          {tableOpen && <table>
             <thead><tr><th scope="col">{t("organization")}</th><th scope="col">{t("kind")}</th><th scope="col">{t("received")}</th><th scope="col">{t("sentCount")}</th><th scope="col">{t("ackRate")}</th></tr></thead>
             <tbody>
               {current.nodes.map((n) => (
@@ -403,7 +444,7 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
                   <td>{number(n.inStrength)}</td><td>{number(n.outStrength)}</td><td>{percent(n.acknowledgementRate)}</td></tr>
               ))}
             </tbody>
-          </table>
+          </table>}
         </details>
       )}
     </section>
@@ -490,8 +531,10 @@ function Spark({ values, index, title }: { values: (number | null)[]; index: num
 }
 
 function Trends({ data, index }: { data: MapData; index: number }) {
-  const rate = (key: "acknowledged" | "completed"): (number | null)[] =>
-    data.periods.map((p) => {
+  // Once per load of the data, not on every slider step (a month of a large region: 25,000 ties).
+  const rates = useMemo(() => ({ acknowledged: rate("acknowledged"), completed: rate("completed") }), [data]);
+  function rate(key: "acknowledged" | "completed"): (number | null)[] {
+    return data.periods.map((p) => {
       if (p === null) return null;
       let sent = 0;
       let done = 0;
@@ -502,14 +545,15 @@ function Trends({ data, index }: { data: MapData; index: number }) {
       }
       return sent === 0 ? null : done / sent;
     });
+  }
   return (
     <section class="card" aria-labelledby="trends-title">
       <h2 id="trends-title">{t("trends")}</h2>
       <Spark title={t("fig_ties")} values={data.figures.map((f) => f?.ties ?? null)} index={index} />
       <Spark title={t("fig_density")} values={data.figures.map((f) => f?.density ?? null)} index={index} />
       <Spark title={t("fig_reciprocity")} values={data.figures.map((f) => f?.reciprocity ?? null)} index={index} />
-      <Spark title={t("trend_ack")} values={rate("acknowledged")} index={index} />
-      <Spark title={t("trend_completion")} values={rate("completed")} index={index} />
+      <Spark title={t("trend_ack")} values={rates.acknowledged} index={index} />
+      <Spark title={t("trend_completion")} values={rates.completed} index={index} />
     </section>
   );
 }
