@@ -198,12 +198,16 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
     return () => clearTimeout(timer);
   }, [bound?.start, loadedWith]);
 
+  // An answer for a view since replaced (other networks, window or period) is dropped.
+  const viewShown = useRef(loadedWith);
+  viewShown.current = loadedWith;
   useEffect(() => {
     if (!selected || !bound || !loadedWith || brokerage.has(bound.start)) return;
     const { start } = bound;
+    const asked = loadedWith;
     loadBrokerage(loadedWith.networks, bound, loadedWith.period).then(
-      (values) => setBrokerage((known) => new Map(known).set(start, values)),
-      (err) => setError(explain(err)),
+      (values) => viewShown.current === asked && setBrokerage((known) => new Map(known).set(start, values)),
+      (err) => viewShown.current === asked && setError(explain(err)),
     );
   }, [selected, bound?.start, loadedWith]);
 
@@ -433,8 +437,8 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
       {current && (
         <details class="card" onToggle={(e) => setTableOpen((e.currentTarget as HTMLDetailsElement).open)}>
           <summary>{t("orgTable")}</summary>
-          {/* Rows only while open: a large region's 2,000 rows re-laid out on every slider step
-              cost more than drawing the map. */}
+          {/* Rows only while open: a large region's 2,000 rows need not be rendered again on
+              every slider step while nobody reads them. */}
           {tableOpen && <table>
             <thead><tr><th scope="col">{t("organization")}</th><th scope="col">{t("kind")}</th><th scope="col">{t("received")}</th><th scope="col">{t("sentCount")}</th><th scope="col">{t("ackRate")}</th></tr></thead>
             <tbody>
