@@ -15,6 +15,7 @@ whole window in one request, whichever run brought the period.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -267,3 +268,34 @@ async def test_a_period_over_the_tie_budget_draws_its_strongest_ties(
     await page.check("input[name=all-ties]")
     await expect(note).to_contain_text("Tous les liens sont dessinés")
     await page.wait_for_function("(n) => window.maillageMap.ties().length === n", arg=len(edges))
+
+
+async def test_a_run_that_fails_keeps_the_periods_in_and_show_tries_again(
+    person: Any, live_app: LiveApp
+) -> None:
+    """Every Map request reaching back before 2025 is refused: the periods from 2025 on are
+    shown, the others are marked as not loaded (not as loading), and *Afficher* loads all."""
+    page, periods = await _coordinator_on_the_map(person, live_app, GRAPH)
+    await page.locator("section.map-page[data-complete=true]").wait_for()
+
+    async def refuse_2024(route: Any) -> None:
+        body = json.loads(route.request.post_data or "{}")
+        if "query Map(" in body.get("query", "") and body["variables"]["from"] < "2025-01-01":
+            await route.fulfill(status=503, json={"errors": [{"message": "Neo4j is unavailable",
+                                "extensions": {"code": "SERVICE_UNAVAILABLE"}}]})  # fmt: skip
+        else:
+            await route.fallback()
+
+    await page.route("**/graphql", refuse_2024)
+    await page.click("form.map-controls button[type=submit]")
+    status = page.locator("[data-testid=loading-periods]")
+    await expect(status).to_contain_text("non chargées")
+    await expect(page.locator("p.error[role=alert]")).to_be_visible()
+    # A quarter of 2025 is there, with its figures.
+    await slide_to(page, periods, date(2025, 11, 15))
+    await page.locator("[data-testid=figures]").wait_for()
+    await page.unroute("**/graphql", refuse_2024)
+    await page.click("form.map-controls button[type=submit]")
+    await page.locator("section.map-page[data-complete=true]").wait_for()
+    await expect(status).to_be_hidden()
+    await slide_to(page, periods, date(2024, 2, 15))

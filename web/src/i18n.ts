@@ -28,6 +28,8 @@ const WORDS = {
   loading: ["Chargement…", "Loading…"],
   loadingPeriods: ["chargement des périodes précédentes", "loading earlier periods"],
   loadingPeriod: ["Chargement de cette période…", "Loading this period…"],
+  periodsFailed: ["périodes précédentes non chargées (voir l'erreur ; « Afficher » réessaie)", "earlier periods not loaded (see the error; “Show” tries again)"],
+  periodFailed: ["Cette période n'a pas été chargée : « Afficher » réessaie.", "This period was not loaded: “Show” tries again."],
   strongestTies: ["Liens dessinés (les plus forts ; les indicateurs comptent tous les liens)", "Ties drawn (the strongest; the figures count every tie)"],
   allTiesDrawn: ["Tous les liens sont dessinés (plus lent).", "Every tie is drawn (slower)."],
   drawAllTies: ["Dessiner tous les liens", "Draw every tie"],

@@ -72,6 +72,8 @@ export interface MapData {
   periods: (PeriodGraph | null)[];
   figures: (PeriodFigures | null)[];
   complete: boolean;
+  /** A run's request failed: the periods not loaded stay so until the view is asked again. */
+  failed?: boolean;
 }
 
 export interface Bounds {

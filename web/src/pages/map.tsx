@@ -155,6 +155,8 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
       if (request === latest.current) {
         setError(explain(err));
         setLoading(false);
+        // The periods already in stay; the others are marked as not loaded, not as loading.
+        if (opened && view) setData({ ...view, failed: true });
       }
     }
   };
@@ -346,7 +348,7 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
       {data && data.bounds.length > 0 && (
         <div class="slider card">
           <label for="period-slider">{t("slider")} : <strong data-testid="period-label">{periodLabel}</strong></label>
-          {!data.complete && <span class="muted" role="status" data-testid="loading-periods"> {t("loadingPeriods")} ({data.periods.filter(Boolean).length}/{data.bounds.length})</span>}
+          {!data.complete && <span class="muted" role="status" data-testid="loading-periods"> {data.failed ? t("periodsFailed") : t("loadingPeriods")} ({data.periods.filter(Boolean).length}/{data.bounds.length})</span>}
           <input id="period-slider" type="range" min={0} max={data.bounds.length - 1} step={1} value={index}
             aria-valuetext={periodLabel} onInput={(e) => setIndex(Number((e.target as HTMLInputElement).value))} />
         </div>
@@ -387,7 +389,7 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
           </div>
           {exportsBar}
           <div ref={container} class="map-canvas" role="img" aria-label={t("mapCanvas")} data-testid="map" data-drawn={current ? current.start : ""} />
-          {data && !current && <p class="muted" role="status">{t("loadingPeriod")}</p>}
+          {data && !current && <p class="muted" role="status">{data.failed ? t("periodFailed") : t("loadingPeriod")}</p>}
           {current && drawn && (drawn.ties < drawn.of || (allTies && current.edges.length > tieBudget)) && (
             <p class="help" data-testid="ties-drawn">
               {allTies ? t("allTiesDrawn") : `${t("strongestTies")} : ${number(drawn.ties)} / ${number(drawn.of)}.`}{" "}
