@@ -2,7 +2,8 @@
 // slider shows ties appearing and dissolving instead of the whole picture moving. The map loads
 // the window newest first: the first periods loaded are laid out together (ForceAtlas2 on the
 // union of their ties); organizations that first appear in periods loaded later are placed among
-// those already placed, which do not move (extendLayout).
+// those already placed, which do not move (extendLayout). The page runs both in a web worker
+// (layOut, layout.worker.ts).
 import Graph from "graphology";
 import forceAtlas2 from "graphology-layout-forceatlas2";
 
@@ -91,4 +92,38 @@ export function extendLayout(
   const out = new Map(placed);
   for (const id of fresh) out.set(id, { x: graph.getNodeAttribute(id, "x") as number, y: graph.getNodeAttribute(id, "y") as number });
   return out;
+}
+
+type Positions = Map<string, { x: number; y: number }>;
+type Asked = { resolve: (positions: Positions) => void; args: [Positions, string[], Tie[]] };
+let worker: Worker | null = null;
+let workerFailed = false;
+let asked = 0;
+const waiting = new Map<number, Asked>();
+
+/**
+ * :func:`extendLayout` (:func:`stableLayout` when nothing is placed yet) in a web worker, so
+ * the page keeps drawing frames meanwhile. In the page itself where workers are unavailable
+ * or the worker fails: then what was waiting for it is laid out here, so nothing waits forever.
+ */
+export function layOut(placed: Positions, nodes: string[], ties: Tie[]): Promise<Positions> {
+  if (typeof Worker === "undefined" || workerFailed) return Promise.resolve(extendLayout(placed, nodes, ties));
+  if (worker === null) {
+    worker = new Worker(new URL("./layout.worker.ts", import.meta.url), { type: "module" });
+    worker.onmessage = (event: MessageEvent<{ id: number; positions: [string, { x: number; y: number }][] }>) => {
+      waiting.get(event.data.id)?.resolve(new Map(event.data.positions));
+      waiting.delete(event.data.id);
+    };
+    worker.onerror = () => {
+      workerFailed = true;
+      worker?.terminate();
+      worker = null;
+      for (const { resolve, args } of waiting.values()) resolve(extendLayout(...args));
+      waiting.clear();
+    };
+  }
+  const id = ++asked;
+  const answer = new Promise<Positions>((resolve) => waiting.set(id, { resolve, args: [placed, nodes, ties] }));
+  worker.postMessage({ id, placed: [...placed], nodes, ties });
+  return answer;
 }

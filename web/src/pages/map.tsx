@@ -11,7 +11,7 @@ import {
   type Breakdowns, type Brokerage, type MapData, type MapSlice, type NodeMeasures, type PeriodGraph,
 } from "../map/data";
 import { saveBlob } from "../map/export";
-import { extendLayout, stableLayout, type Tie } from "../map/layout";
+import { layOut, type Tie } from "../map/layout";
 import { ACK_COLOURS, CHANGE_COLOURS, NetworkMap, TIE_BUDGET, kindColour, tieKey, type Drawn, type EdgeColouring, type NodeColouring } from "../map/render";
 import { label, termsOf } from "../vocab";
 
@@ -117,10 +117,11 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
     let view: MapData | null = null;
     let placed = new Map<string, { x: number; y: number }>();
     let opened = false;
-    const open = (at: number, complete: boolean): void => {
-      if (!view) return;
+    const open = async (at: number, complete: boolean): Promise<boolean> => {
+      if (!view) return false;
+      placed = await layOut(new Map(), nodesOf(view.periods), tiesOf(view.periods));
+      if (request !== latest.current) return false;
       opened = true;
-      placed = stableLayout(nodesOf(view.periods), tiesOf(view.periods));
       setData({ ...view, complete });
       setPositions(placed);
       setShown(networksAsked.join(","));
@@ -129,6 +130,7 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
       setIndex(at);
       setSelected(null);
       setLoading(false);
+      return true;
     };
     try {
       for (let end = bounds.length, length = 1; end > 0; ) {
@@ -141,15 +143,16 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
         view = merged(view ?? empty(slice.deidentified, bounds), slice);
         if (!opened) {
           const at = lastWithTies(view);
-          if (at >= 0 && skeleton(view)) open(at, false);
+          if (at >= 0 && skeleton(view) && !(await open(at, false))) return;
         } else {
-          placed = extendLayout(placed, nodesOf(slice.periods), tiesOf(slice.periods));
+          placed = await layOut(placed, nodesOf(slice.periods), tiesOf(slice.periods));
+          if (request !== latest.current) return;
           setData(view);
           setPositions(placed);
         }
       }
       if (!view) return;
-      if (!opened) open(bounds.length - 1, true);
+      if (!opened) await open(bounds.length - 1, true);
       else setData({ ...view, complete: true });
     } catch (err) {
       if (request === latest.current) {
