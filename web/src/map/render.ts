@@ -24,7 +24,7 @@ export interface DrawOptions {
   tieBudget: number | null;
 }
 
-/** What a draw left out: ties beyond the budget. */
+/** How many referral ties a draw showed, of those between the organizations it showed. */
 export interface Drawn {
   ties: number;
   of: number;
@@ -128,10 +128,14 @@ export class NetworkMap {
     const keeps = (flow: Flow): boolean =>
       options.highlightedTies.has(tieKey(flow.source, flow.target)) ||
       flow.source === options.selected || flow.target === options.selected;
-    const flows = strongest(period.edges, options.tieBudget, keeps);
+    // The budget goes to ties the filters leave on the map, not to ties of hidden organizations.
+    const shown = (e: Flow): boolean => e.source !== e.target && graph.hasNode(e.source) && graph.hasNode(e.target);
+    const visible = period.edges.filter(shown);
+    const flows = strongest(visible, options.tieBudget, keeps);
     if (options.edgeColouring === "change" && previous) {
       const budget = options.tieBudget === null ? null : Math.round(options.tieBudget / 4);
-      for (const flow of strongest(previous.edges.filter((e) => !current.has(tieKey(e.source, e.target))), budget, keeps)) {
+      const dissolved = previous.edges.filter((e) => shown(e) && !current.has(tieKey(e.source, e.target)));
+      for (const flow of strongest(dissolved, budget, keeps)) {
         const key = tieKey(flow.source, flow.target);
         if (current.has(key) || !graph.hasNode(flow.source) || !graph.hasNode(flow.target)) continue;
         graph.addDirectedEdge(flow.source, flow.target, { size: 1, color: CHANGE_COLOURS.dissolved, zIndex: 0 });
@@ -156,7 +160,7 @@ export class NetworkMap {
       });
     }
     this.sigma.refresh();
-    return { ties: flows.length, of: period.edges.length };
+    return { ties: flows.length, of: visible.length };
   }
 
   /** Where each drawn organization is (graph coordinates): the same from one period to the next. */
