@@ -391,7 +391,7 @@ export function MapPage({ networkIds, coordinated = [] }: { networkIds: string[]
             </label>
           </div>
           {exportsBar}
-          <div ref={container} class="map-canvas" role="img" aria-label={t("mapCanvas")} data-testid="map" data-drawn={current ? current.start : ""} />
+          <div ref={container} class="map-canvas" role="img" aria-label={t("mapCanvas")} data-testid="map" />
           {data && !current && <p class="muted" role="status">{data.failed ? t("periodFailed") : t("loadingPeriod")}</p>}
           {current && drawn && (drawn.ties < drawn.of || (allTies && current.edges.length > tieBudget)) && (
             <p class="help" data-testid="ties-drawn">
