@@ -210,7 +210,7 @@ def burt_constraint(graph: nx.DiGraph) -> dict[str, float | None]:
     """
     # Computed directly, like effective_size: NetworkX's SciPy path differs.
     ties = undirected_ties(graph)
-    shares = _shares(ties)
+    shares = _shares(_weights(ties))
     values: dict[str, float | None] = {}
     for i, p_i in shares.items():
         if not p_i:
@@ -223,13 +223,17 @@ def burt_constraint(graph: nx.DiGraph) -> dict[str, float | None]:
     return values
 
 
-def _shares(ties: nx.Graph) -> dict[str, dict[str, float]]:
-    """Each organization's ``p_ij``: its tie to *j* over all its ties (self-loops left out)."""
+def _weights(ties: nx.Graph) -> dict[str, dict[str, float]]:
+    """Each organization's tie weight to each partner (self-loops left out)."""
+    return {u: {v: float(d.get("weight", 1)) for v, d in ties[u].items() if v != u} for u in ties}
+
+
+def _shares(weights: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    """Each organization's ``p_ij``: its tie to *j* over all its ties."""
     shares: dict[str, dict[str, float]] = {}
-    for u in ties:
-        weights = {v: float(d.get("weight", 1)) for v, d in ties[u].items() if v != u}
-        total = math.fsum(weights.values())
-        shares[u] = {v: w / total for v, w in weights.items()}
+    for u, w_u in weights.items():
+        total = math.fsum(w_u.values())
+        shares[u] = {v: w / total for v, w in w_u.items()}
     return shares
 
 
@@ -274,9 +278,7 @@ def effective_size(graph: nx.DiGraph) -> dict[str, float | None]:
     # Computed directly: NetworkX switches to another formula when SciPy is
     # installed, so its result would depend on an optional dependency.
     ties = undirected_ties(graph)
-    weights = {
-        u: {v: float(d.get("weight", 1)) for v, d in ties[u].items() if v != u} for u in ties
-    }
+    weights = _weights(ties)
     strongest = {u: max(w.values(), default=0.0) for u, w in weights.items()}
     sizes: dict[str, float | None] = {}
     for i, w_i in weights.items():
