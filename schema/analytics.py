@@ -83,10 +83,11 @@ async def network_collaboration(
     if not audience.identified:
         names = await _research_names(info, window)
         before, slices = await shared_collaboration(info, [network_id], window)
-        periods = await asyncio.to_thread(
-            partial(research_collaboration_periods, brokerage=asks_brokerage(info)),
-            before, slices, names,
-        )  # fmt: skip
+        evolved = await shared_evolution(info, [network_id], window)
+        research = partial(
+            research_collaboration_periods, evolved=evolved, brokerage=asks_brokerage(info)
+        )
+        periods = await asyncio.to_thread(research, before, slices, names)
         return Collaboration(start=start, end=end, period=period, deidentified=True,
                              periods=periods)  # fmt: skip
     before, slices = await shared_collaboration(info, [network_id], window)

@@ -19,7 +19,7 @@ import strawberry
 
 from analytics.breakdowns import black_holes, outreach_places
 from analytics.disclosure import Pseudonyms
-from analytics.evolution import evolution
+from analytics.evolution import PeriodMetrics, evolution
 from analytics.export import edge_list_rows, organization_metrics_rows
 from analytics.model import PeriodAggregate, PlaceRow
 from analytics.organizations import organization_metrics
@@ -59,15 +59,17 @@ def research_collaboration_periods(
     slices: Sequence[g_agg.PeriodSlice],
     names: Pseudonyms,
     *,
+    evolved: Sequence[PeriodMetrics] | None = None,
     brokerage: bool = True,
 ) -> list[CollaborationPeriod]:
     """Each period's graph for a research project: pseudonyms, protected counts.
 
-    Without ``brokerage`` (the selection asks for none of them), betweenness, constraint and
-    effective size are None instead of computed, as for identified callers.
+    ``evolved`` and ``brokerage`` as in :func:`schema.analytics_mapping.collaboration_periods`:
+    the request's evolution when already computed, and without ``brokerage`` (the selection
+    asks for none of them) betweenness, constraint and effective size are None.
     """
     aggregates = [before.aggregate, *(s.aggregate for s in slices)]
-    metrics = evolution(aggregates)[1:]
+    metrics = (evolved if evolved is not None else evolution(aggregates))[1:]
     periods = []
     for prior, slice_, row in zip(aggregates, slices, metrics, strict=False):
         aggregate = slice_.aggregate
